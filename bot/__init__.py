@@ -1,0 +1,1 @@
+"""The bot process: configuration, command line, channel adapters, wiring."""

@@ -1,0 +1,125 @@
+"""Command line: ``python -m bot --help``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.config import load_settings
+
+DEMO_DB = "data/demo.db"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Social-allowance assistant: citizens check payments, volunteers log visits, "
+        "officers manage lists.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser(
+        "run",
+        help="serve every configured channel (the local web chat on http://127.0.0.1:8080 "
+        "when no messenger token is set); applies migrations first",
+    )
+    demo = sub.add_parser(
+        "demo",
+        help="create a fresh demo database with a fictitious commune, print what to try, and serve",
+    )
+    demo.add_argument("--count", type=int, default=300, help="number of demo beneficiaries (default 300)")
+    demo.add_argument(
+        "--no-serve", action="store_true", help="only create the demo database and print the samples"
+    )
+    db = sub.add_parser("db", help="database maintenance")
+    dbsub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    dbsub.add_parser("upgrade", help="apply the schema migrations (run also does this on start)")
+    return p
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL, and Telegram's URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+async def _db_upgrade() -> None:
+    from storage import Database, Vault
+
+    settings = load_settings()
+    db = Database(settings.database_url, Vault(settings.secret_key))
+    try:
+        await db.upgrade()
+    finally:
+        await db.dispose()
+    print("database is up to date")
+
+
+async def _demo(count: int, serve_after: bool) -> None:
+    from bot.app import serve
+    from bot.demo import seed_demo
+    from storage import Database, Vault
+
+    url = os.environ.get("BOT_DEMO_DATABASE_URL", f"sqlite+aiosqlite:///{DEMO_DB}")
+    if url.startswith("sqlite") and url.endswith(DEMO_DB):
+        for suffix in ("", "-wal", "-shm"):
+            Path(DEMO_DB + suffix).unlink(missing_ok=True)
+    settings = load_settings(database_url=url)
+    db = Database(url, Vault(settings.secret_key))
+    try:
+        await db.upgrade()
+        samples = await seed_demo(db, count=count)
+    finally:
+        await db.dispose()
+    lines = [
+        "",
+        f"Demo database ready ({count} fictitious beneficiaries, 6 months of payments): {url}",
+        "",
+        "Try it: open the web chat, tap “Kiểm tra tiền trợ cấp” (check my allowance),",
+        "choose whom you ask for, then type one of these citizen IDs and its date of birth:",
+        "",
+        f"  {'this month':<18} {'citizen ID':<14} date of birth",
+    ]
+    for s in samples:
+        lines.append(f"  {s.label:<18} {s.national_id:<14} {s.born:%d/%m/%Y}   ({s.name})")
+    lines += [
+        "",
+        "Also try: a wrong date five times (the check pauses), “tien thang nay ve chua” typed",
+        "without diacritics, the language button, and “👪 People I ask for” → “Forget me”.",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+    if serve_after:
+        await serve(settings, banner="Web chat: http://127.0.0.1:{port}/  (Ctrl+C to stop)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings_level = os.environ.get("BOT_LOG_LEVEL", "INFO")
+    _logging(settings_level)
+    try:
+        if args.command == "run":
+            from bot.app import serve
+
+            settings = load_settings()
+            banner = None
+            if settings.web_enabled:
+                banner = f"Web chat: http://{settings.web_host}:{{port}}/  (Ctrl+C to stop)"
+            asyncio.run(serve(settings, banner=banner))
+        elif args.command == "demo":
+            asyncio.run(_demo(args.count, not args.no_serve))
+        elif args.command == "db" and args.db_command == "upgrade":
+            asyncio.run(_db_upgrade())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

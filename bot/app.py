@@ -1,0 +1,118 @@
+"""Wiring: builds the database, catalogs, dispatcher and channels once and
+passes them in explicitly. No module-level state."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+import signal
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from bot.channels.web import WebChat
+from bot.config import Settings
+from handlers.citizen import route
+from handlers.core import Dispatcher
+from handlers.i18n import Catalogs
+from storage import Database, Vault
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    catalogs: Catalogs
+    dispatcher: Dispatcher
+    web_app: web.Application
+    telegram: object | None = None
+    _runner: web.AppRunner | None = field(default=None, repr=False)
+    bound_port: int | None = None
+
+    async def start(self) -> None:
+        """Migrate, then start the web server and every configured channel."""
+        await self.db.upgrade()
+        s = self.settings
+        if s.web_enabled or self.telegram is not None and s.telegram_mode == "webhook":
+            self._runner = web.AppRunner(self.web_app, access_log=None)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, s.web_host, s.web_port)
+            await site.start()
+            server = getattr(site, "_server", None)
+            sockets = getattr(server, "sockets", None) or []
+            self.bound_port = sockets[0].getsockname()[1] if sockets else s.web_port
+            if s.web_enabled:
+                log.info("web chat on http://%s:%s/", s.web_host, self.bound_port)
+        if self.telegram is not None:
+            try:
+                await self.telegram.start()  # type: ignore[attr-defined]
+            except Exception:
+                # One broken channel never stops the others.
+                log.exception("telegram could not start; the other channels go on")
+
+    async def stop(self) -> None:
+        if self.telegram is not None:
+            with contextlib.suppress(Exception):
+                await self.telegram.stop()  # type: ignore[attr-defined]
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.db.dispose()
+
+
+def webhook_secret(settings: Settings) -> str:
+    """TELEGRAM_WEBHOOK_SECRET, or one derived from BOT_SECRET_KEY."""
+    if settings.telegram_webhook_secret:
+        return settings.telegram_webhook_secret
+    return hmac.new(settings.secret_key.encode(), b"telegram-webhook", hashlib.sha256).hexdigest()
+
+
+def build_app(settings: Settings) -> App:
+    db = Database(settings.database_url, Vault(settings.secret_key))
+    catalogs = Catalogs(default=settings.default_locale)
+    dispatcher = Dispatcher(db, catalogs, route)
+    web_app = web.Application(client_max_size=2 * 1024 * 1024)
+    if settings.web_enabled:
+        web_app.add_routes(WebChat(dispatcher).routes())
+    web_app.add_routes([web.get("/healthz", _healthz)])
+    telegram = None
+    if settings.telegram_token:
+        from bot.channels.telegram import TelegramChannel
+
+        telegram = TelegramChannel(
+            dispatcher,
+            catalogs,
+            token=settings.telegram_token,
+            base_url=settings.telegram_api_base_url,
+            rate_limit=settings.telegram_rate_limit,
+            webhook=settings.telegram_mode == "webhook",
+            webhook_url=settings.telegram_webhook_url,
+            webhook_secret=webhook_secret(settings),
+        )
+        web_app.add_routes(telegram.routes())
+    return App(settings, db, catalogs, dispatcher, web_app, telegram)
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+async def serve(settings: Settings, banner: str | None = None) -> None:
+    """Run until SIGINT/SIGTERM."""
+    app = build_app(settings)
+    await app.start()
+    if banner:
+        print(banner.format(port=app.bound_port), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await app.stop()

@@ -1,0 +1,258 @@
+"""Telegram, through python-telegram-bot's Application.
+
+Long polling by default. In webhook mode PTB's own web server is not used:
+updates arrive at the bot's aiohttp server (``/telegram/webhook``), which checks
+the secret-token header before handing them to the Application.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Sequence
+
+from aiohttp import web
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.constants import MessageLimit
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from handlers.core import Dispatcher
+from handlers.i18n import Catalogs
+from handlers.i18n import _ as N_
+from handlers.types import Incoming, Reply
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+# The command menu, in each language (set with setMyCommands).
+COMMANDS = [
+    ("start", N_("Start and show the menu")),
+    ("status", N_("Check my allowance")),
+    ("language", N_("Change language")),
+    ("help", N_("Questions and answers")),
+    ("contact", N_("Contact the commune officer")),
+    ("forget", N_("Forget me")),
+]
+
+
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Split a long message on line boundaries into parts of at most ``limit``."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return parts
+
+
+def render_markup(reply: Reply):  # type: ignore[no-untyped-def]
+    """The keyboard for a reply: the main menu as a large persistent keyboard,
+    choices inside a step as inline buttons, and a share-contact button when
+    asked (Telegram allows one keyboard per message, so then the choices become
+    keyboard buttons too; their text comes back and is matched to the option)."""
+    if reply.request_contact:
+        rows = [[KeyboardButton(reply.request_contact, request_contact=True)]]
+        rows += [[KeyboardButton(o.label)] for o in reply.options]
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+    if not reply.options:
+        return None
+    if reply.keyboard == "menu":
+        labels = [o.label for o in reply.options]
+        rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(o.label, callback_data=o.id[:64])] for o in reply.options]
+    )
+
+
+class TelegramChannel:
+    name = "telegram"
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        catalogs: Catalogs,
+        *,
+        token: str,
+        base_url: str,
+        rate_limit: float = 30.0,
+        webhook: bool = False,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.catalogs = catalogs
+        self.webhook = webhook
+        self.webhook_url = webhook_url
+        self.webhook_secret = webhook_secret or ""
+        builder: ApplicationBuilder = ApplicationBuilder().token(token).base_url(base_url)
+        file_base = base_url[: -len("bot")] + "file/bot" if base_url.endswith("bot") else base_url
+        builder = builder.base_file_url(file_base)
+        if rate_limit > 0:
+            builder = builder.rate_limiter(
+                AIORateLimiter(overall_max_rate=rate_limit, overall_time_period=1, max_retries=3)
+            )
+        if webhook:
+            builder = builder.updater(None)
+        # Updates of different people are handled concurrently; one person's are
+        # kept in order by the dispatcher's per-user lock.
+        builder = builder.concurrent_updates(64)
+        self.application: Application = builder.build()
+        self.application.add_handler(CallbackQueryHandler(self._on_callback))
+        self.application.add_handler(MessageHandler(filters.ALL, self._on_message))
+        self.application.add_error_handler(self._on_error)
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        app = self.application
+        await app.initialize()
+        await self.set_commands()
+        if self.webhook:
+            await app.bot.set_webhook(
+                url=self.webhook_url or "",
+                secret_token=self.webhook_secret or None,
+                allowed_updates=Update.ALL_TYPES,
+            )
+            await app.start()
+        else:
+            await app.bot.delete_webhook()
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        log.info("telegram: %s", "webhook" if self.webhook else "long polling")
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    async def set_commands(self) -> None:
+        bot = self.application.bot
+        for t in self.catalogs.all():
+            cmds = [BotCommand(c, t.gettext(d)) for c, d in COMMANDS]
+            await bot.set_my_commands(cmds, language_code=t.locale)
+        default = self.catalogs.get(self.catalogs.default)
+        await bot.set_my_commands([BotCommand(c, default.gettext(d)) for c, d in COMMANDS])
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(WEBHOOK_PATH, self._on_webhook)] if self.webhook else []
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
+            return web.Response(status=403, text="forbidden")
+        try:
+            data = await request.json()
+            update = Update.de_json(data, self.application.bot)
+        except Exception:  # malformed body: tell Telegram not to retry it
+            log.warning("telegram webhook: malformed update ignored")
+            return web.Response(status=200)
+        await self.application.update_queue.put(update)
+        return web.Response(status=200)
+
+    # ------------------------------------------------------------ updates
+
+    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        msg = update.effective_message
+        user = update.effective_user
+        if msg is None or user is None or update.effective_chat is None:
+            return
+        if update.effective_chat.type != "private":
+            return  # the bot talks to people one to one
+        text = msg.text or msg.caption or ""
+        command = None
+        args = ""
+        if text.startswith("/"):
+            head, _sep, args = text[1:].partition(" ")
+            command = head.split("@", 1)[0].lower()
+            text = ""
+        contact_phone = None
+        if msg.contact is not None:
+            # Only the sender's own contact proves a phone number.
+            if msg.contact.user_id == user.id:
+                contact_phone = msg.contact.phone_number
+            else:
+                text = text or "menu"
+        location = (msg.location.latitude, msg.location.longitude) if msg.location else None
+        incoming = Incoming(
+            channel=self.name,
+            user_id=str(user.id),
+            text=text,
+            command=command,
+            args=args.strip(),
+            contact_phone=contact_phone,
+            location=location,
+            locale=user.language_code,
+            display_name=user.full_name,
+        )
+        replies = await self.dispatcher.handle(incoming)
+        await self.send(update.effective_chat.id, replies)
+
+    async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        user = update.effective_user
+        if query is None or user is None:
+            return
+        await query.answer()
+        chat_id = query.message.chat.id if query.message else user.id
+        incoming = Incoming(
+            channel=self.name,
+            user_id=str(user.id),
+            option=query.data or "",
+            locale=user.language_code,
+            display_name=user.full_name,
+        )
+        replies = await self.dispatcher.handle(incoming)
+        await self.send(chat_id, replies)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram: error while handling an update", exc_info=context.error)
+
+    async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
+        bot = self.application.bot
+        for reply in replies:
+            markup = render_markup(reply)
+            parts = split_text(reply.text)
+            for i, part in enumerate(parts):
+                last = i == len(parts) - 1
+                await bot.send_message(chat_id, part, reply_markup=markup if last else None)
+            for att in reply.attachments:
+                if att.kind == "image":
+                    await bot.send_photo(chat_id, att.data, filename=att.filename)
+                else:
+                    await bot.send_document(chat_id, att.data, filename=att.filename)

@@ -1,0 +1,100 @@
+"""Settings from environment variables (a ``.env`` file in the working
+directory is read too). The README lists every one."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
+DEFAULT_TELEGRAM_API = "https://api.telegram.org/bot"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = ""
+    default_locale: str = "vi"
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    web_enabled: bool = True
+    telegram_token: str | None = None
+    telegram_api_base_url: str = DEFAULT_TELEGRAM_API
+    telegram_mode: str = "polling"  # polling | webhook
+    telegram_webhook_url: str | None = None  # public https URL that reaches our web server
+    telegram_webhook_secret: str | None = None
+    telegram_rate_limit: float = 30.0  # messages a second overall; 0 turns the limiter off
+    zalo_token: str | None = None
+    zalo_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
+    log_level: str = "INFO"
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(os.environ.get("BOT_DATA_DIR", "data"))
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _secret_key(data_dir: Path) -> str:
+    """BOT_SECRET_KEY, or a key generated once and kept in data/secret.key.
+
+    Losing this key makes stored citizen IDs unreadable: back it up with the
+    database (the README says how).
+    """
+    env = os.environ.get("BOT_SECRET_KEY")
+    if env:
+        return env
+    path = data_dir / "secret.key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(key + "\n")
+    log.warning("BOT_SECRET_KEY is not set: generated one in %s (keep it with your backups)", path)
+    return key
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> Settings:
+    if env_file is not None and Path(env_file).exists():
+        load_dotenv(env_file, override=False)
+    e = os.environ.get
+    data_dir = Path(e("BOT_DATA_DIR", "data"))
+    values: dict[str, object] = {
+        "database_url": e("BOT_DATABASE_URL", DEFAULT_DATABASE_URL),
+        "default_locale": e("BOT_DEFAULT_LOCALE", "vi"),
+        "web_host": e("BOT_WEB_HOST", "127.0.0.1"),
+        "web_port": int(e("BOT_WEB_PORT", "8080")),
+        "web_enabled": _bool(e("BOT_WEB_ENABLED"), True),
+        "telegram_token": e("TELEGRAM_BOT_TOKEN") or None,
+        "telegram_api_base_url": e("TELEGRAM_API_BASE_URL", DEFAULT_TELEGRAM_API),
+        "telegram_mode": e("TELEGRAM_MODE", "polling"),
+        "telegram_webhook_url": e("TELEGRAM_WEBHOOK_URL") or None,
+        "telegram_webhook_secret": e("TELEGRAM_WEBHOOK_SECRET") or None,
+        "telegram_rate_limit": float(e("TELEGRAM_RATE_LIMIT", "30")),
+        "zalo_token": e("ZALO_BOT_TOKEN") or None,
+        "zalo_api_base_url": e("ZALO_API_BASE_URL", "https://bot-api.zaloplatforms.com/bot"),
+        "log_level": e("BOT_LOG_LEVEL", "INFO"),
+    }
+    values.update(overrides)
+    if "secret_key" not in values:
+        values["secret_key"] = _secret_key(data_dir)
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if settings.telegram_mode not in ("polling", "webhook"):
+        raise SystemExit("TELEGRAM_MODE must be 'polling' or 'webhook'")
+    if settings.telegram_mode == "webhook" and settings.telegram_token:
+        if not settings.telegram_webhook_url:
+            raise SystemExit("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL (the public https address)")
+    return settings

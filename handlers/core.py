@@ -1,0 +1,198 @@
+"""The dispatcher: one database transaction per incoming message.
+
+It finds (or creates) the user, loads their conversation state, resolves what
+they tapped or typed into an option, runs the step, saves the new state and
+commits -- all together, so a message is handled whole or not at all. One
+person's messages are handled strictly one after another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from handlers.errors import DomainError
+from handlers.i18n import Catalogs, Translator
+from handlers.i18n import _ as N_
+from handlers.text import words
+from handlers.types import Incoming, Option, Reply
+from storage import Database, Tx
+from storage.records import ConversationState, User
+
+log = logging.getLogger(__name__)
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+MSG_TRY_AGAIN = N_(
+    "Sorry, something went wrong on our side. Nothing was changed. Please try again in a moment."
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Lockout rules for the citizen-ID check."""
+
+    failures_per_user: int = 5
+    failures_per_id: int = 10
+    window: timedelta = timedelta(hours=24)
+
+
+@dataclass
+class Context:
+    """What a step function gets: the transaction, the user and their state."""
+
+    tx: Tx
+    db: Database
+    catalogs: Catalogs
+    user: User
+    t: Translator
+    state: ConversationState
+    incoming: Incoming
+    now: datetime  # aware, UTC
+    limits: Limits
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(VN_TZ)
+
+    def _(self, message: str, **params: object) -> str:
+        return self.t.gettext(message, **params)
+
+    def say(
+        self,
+        text: str,
+        options: list[Option] | None = None,
+        *,
+        keyboard: str = "inline",
+        request_contact: str | None = None,
+    ) -> None:
+        self.replies.append(
+            Reply(
+                text=text,
+                options=options or [],
+                keyboard="menu" if keyboard == "menu" else "inline",
+                request_contact=request_contact,
+            )
+        )
+
+    def goto(self, state: str, **data: object) -> None:
+        """Move to ``state``; ``data`` replaces the draft."""
+        self.state.state = state
+        self.state.data = dict(data)
+
+
+Step = Callable[[Context], Awaitable[None]]
+
+
+def resolve_option(text: str, options: list[tuple[str, str]]) -> str | None:
+    """Map typed text to one of the offered options.
+
+    "2", "số 2", "so 2", "#2" pick the second option; the option's words, with
+    or without diacritics and in any case, pick that option.
+    """
+    if not options:
+        return None
+    ws = words(text)
+    if not ws:
+        return None
+    if ws[0] in ("so", "number", "no") and len(ws) == 2:
+        ws = ws[1:]
+    if len(ws) == 1 and ws[0].isdigit():
+        n = int(ws[0])
+        if 1 <= n <= len(options):
+            return options[n - 1][0]
+        return None
+    key = " ".join(ws)
+    for oid, label in options:
+        if " ".join(words(label)) == key:
+            return oid
+    return None
+
+
+class Dispatcher:
+    """Runs one incoming message through the conversation.
+
+    ``route`` is the conversation's entry point (see :mod:`handlers.citizen`);
+    it reads ``ctx.incoming`` and ``ctx.state`` and fills ``ctx.replies``.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        catalogs: Catalogs,
+        route: Step,
+        *,
+        limits: Limits | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.db = db
+        self.catalogs = catalogs
+        self.route = route
+        self.limits = limits or Limits()
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._waiters: dict[tuple[str, str], int] = {}
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        key = (incoming.channel, incoming.user_id)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiters[key] = self._waiters.get(key, 0) + 1
+        try:
+            async with lock:
+                return await self._handle(incoming)
+        finally:
+            self._waiters[key] -= 1
+            if self._waiters[key] == 0:
+                del self._waiters[key]
+                self._locks.pop(key, None)
+
+    async def _handle(self, incoming: Incoming) -> list[Reply]:
+        t = self.catalogs.get(self.catalogs.default)
+        try:
+            async with self.db.transaction() as tx:
+                user, _created = await tx.users.get_or_create(
+                    incoming.channel,
+                    incoming.user_id,
+                    self.catalogs.default,
+                    display_name=None,
+                )
+                t = self.catalogs.get(user.locale)
+                state = await tx.conversations.load(user.id) or ConversationState("menu", {}, [])
+                ctx = Context(
+                    tx=tx,
+                    db=self.db,
+                    catalogs=self.catalogs,
+                    user=user,
+                    t=t,
+                    state=state,
+                    incoming=incoming,
+                    now=self.clock(),
+                    limits=self.limits,
+                )
+                await self.route(ctx)
+                if not ctx.replies:
+                    raise RuntimeError("a step produced no reply")
+                # Remember the options of the last reply that offered some, so
+                # "2" or the option's words can be typed next time.
+                offered = [r for r in ctx.replies if r.options]
+                if offered:
+                    ctx.state.options = [(o.id, o.label) for o in offered[-1].options]
+                if ctx.state.state != "__deleted__":
+                    await tx.conversations.save(user.id, ctx.state)
+                return ctx.replies
+        except DomainError as err:
+            return [Reply(text=t.gettext(err.message, **err.params))]
+        except Exception:
+            # Never log the text: it may hold a citizen ID or a date of birth.
+            log.exception(
+                "error handling a message on %s (command=%s, option=%s)",
+                incoming.channel,
+                incoming.command,
+                incoming.option,
+            )
+            return [Reply(text=t.gettext(MSG_TRY_AGAIN))]

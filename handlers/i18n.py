@@ -1,0 +1,94 @@
+"""Translations and locale-aware formatting (Babel).
+
+Catalogs are the gettext ``.po`` files under ``locales/``; they are compiled in
+memory when loaded, so editing a ``.po`` file and restarting is enough. Only
+literal strings go inside ``_()``, with named ``{placeholders}``.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency
+from babel.support import NullTranslations, Translations
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+SUPPORTED = ("vi", "en")
+DEFAULT_LOCALE = "vi"
+_BABEL_LOCALE = {"vi": "vi_VN", "en": "en_US"}
+# How each language names itself, for the language menu.
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+def _(message: str) -> str:
+    """Mark a string for extraction without translating it (module constants)."""
+    return message
+
+
+def load_translations(locale: str, locales_dir: Path = LOCALES_DIR) -> NullTranslations:
+    po = locales_dir / locale / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        return NullTranslations()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)  # fuzzy entries are left out, as gettext does
+    buf.seek(0)
+    return Translations(buf)
+
+
+def normalize_locale(code: str | None, default: str = DEFAULT_LOCALE) -> str:
+    if not code:
+        return default
+    short = code.replace("-", "_").split("_")[0].lower()
+    return short if short in SUPPORTED else default
+
+
+@dataclass
+class Translator:
+    """Everything language-specific a handler needs for one user."""
+
+    locale: str
+    translations: NullTranslations
+
+    def gettext(self, message: str, **params: object) -> str:
+        text = self.translations.gettext(message)
+        return text.format(**params) if params else text
+
+    def money(self, amount: int) -> str:
+        return format_currency(amount, "VND", locale=_BABEL_LOCALE[self.locale])
+
+    def date(self, d: date) -> str:
+        return format_date(d, "dd/MM/yyyy", locale=_BABEL_LOCALE[self.locale])
+
+    def period(self, period: str) -> str:
+        """'2026-11' -> '11/2026' (the way both languages write a month here)."""
+        year, month = period.split("-")
+        return f"{month}/{year}"
+
+    @property
+    def babel_locale(self) -> Locale:
+        return Locale.parse(_BABEL_LOCALE[self.locale])
+
+
+class Catalogs:
+    """Loads each language's catalog once."""
+
+    def __init__(self, locales_dir: Path = LOCALES_DIR, default: str = DEFAULT_LOCALE) -> None:
+        self.default = normalize_locale(default)
+        self._translators = {
+            code: Translator(code, load_translations(code, locales_dir)) for code in SUPPORTED
+        }
+
+    def get(self, locale: str | None) -> Translator:
+        return self._translators[normalize_locale(locale, self.default)]
+
+    def all(self) -> list[Translator]:
+        return list(self._translators.values())

@@ -1,0 +1,76 @@
+"""Vietnamese text helpers: matching keys and forgiving free-text matching.
+
+The matching key follows DOMAIN.md: NFC -> casefold -> strip combining marks ->
+map đ to d -> collapse spaces. The exact NFC form is kept for display elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+
+_SPACES = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+
+
+def display_form(text: str) -> str:
+    """NFC with single spaces: how a name is stored and shown."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def match_key(text: str) -> str:
+    """The diacritics-, case- and spacing-insensitive key of a text."""
+    folded = unicodedata.normalize("NFC", text).casefold()
+    decomposed = unicodedata.normalize("NFD", folded)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = stripped.replace("đ", "d")
+    return _SPACES.sub(" ", stripped).strip()
+
+
+def words(text: str) -> list[str]:
+    """Matching-key words of a text, punctuation removed."""
+    return _PUNCT.sub(" ", match_key(text)).split()
+
+
+def _similar(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    # Short words must match exactly: "ve" and "vo" are different words.
+    if min(len(a), len(b)) < 4:
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= 0.8
+
+
+def phrase_score(text_words: list[str], phrase: str) -> float:
+    """Share of the phrase's words found (allowing typos) in the text."""
+    pw = phrase.split()
+    if not pw:
+        return 0.0
+    hits = sum(1 for w in pw if any(_similar(w, t) for t in text_words))
+    return hits / len(pw)
+
+
+def best_intent(text: str, intents: dict[str, list[str]], threshold: float = 0.99) -> str | None:
+    """Return the intent whose phrase best matches ``text``.
+
+    ``intents`` maps an intent name to phrases already in matching-key form. A
+    phrase matches when all of its words occur in the text (each allowing a
+    typo); longer phrases win ties, so "tai khoan ngan hang" beats "tien".
+    """
+    tw = words(text)
+    if not tw:
+        return None
+    best: tuple[float, int, str] | None = None
+    for intent, phrases in intents.items():
+        for phrase in phrases:
+            score = phrase_score(tw, phrase)
+            if score >= threshold:
+                cand = (score, len(phrase.split()), intent)
+                if best is None or cand[:2] > best[:2]:
+                    best = cand
+    return best[2] if best else None
+
+
+def digits_only(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())

@@ -1,0 +1,67 @@
+"""Channel-neutral message types shared by handlers and channel adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice offered to the user.
+
+    ``id`` comes back in :attr:`Incoming.option` when the user taps it; the user
+    may also type the option's number or its words.
+    """
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: Literal["image", "document"]
+    filename: str
+    data: bytes
+    mime_type: str
+
+
+@dataclass
+class Reply:
+    """What the bot says back.
+
+    ``keyboard`` tells the adapter how to render ``options``: ``"menu"`` is the
+    main menu (a large persistent keyboard on Telegram), ``"inline"`` is a choice
+    inside a step. ``request_contact``, when set, is the label of a "share my
+    phone number" button for channels that have one (Telegram).
+    """
+
+    text: str
+    options: list[Option] = field(default_factory=list)
+    keyboard: Literal["inline", "menu"] = "inline"
+    request_contact: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message from a user, whatever the channel.
+
+    ``user_id`` is the channel's own identity of the person (a string: Zalo IDs
+    are strings, Telegram's numbers are turned into strings). ``command`` is set
+    for slash commands (``"start"`` for ``/start``) with ``args`` holding what
+    followed. ``option`` is the id of a tapped option. ``contact_phone`` is set
+    when the user shared their own contact card (channels must check that the
+    contact is the sender's own).
+    """
+
+    channel: str
+    user_id: str
+    text: str = ""
+    command: str | None = None
+    args: str = ""
+    option: str | None = None
+    contact_phone: str | None = None
+    location: tuple[float, float] | None = None
+    locale: str | None = None
+    display_name: str | None = None

@@ -1,0 +1,99 @@
+"""Plain records the stores return. Personal numbers are already decrypted
+only where a caller needs them; display code masks them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Commune:
+    code: str
+    name: str
+    province_code: str
+    province_name: str
+    payment_day: int | None
+    officer_name: str | None
+    officer_phone: str | None
+
+
+@dataclass(frozen=True)
+class Beneficiary:
+    id: int
+    full_name: str
+    commune_code: str
+    village: str | None
+    category: str
+    monthly_amount: int
+    payment_method: str
+    bank_name: str | None
+    account_last4: str | None
+    # Gender digit of the citizen ID: even = male, odd = female (for "Ông"/"Bà").
+    female: bool
+
+
+@dataclass(frozen=True)
+class NewBeneficiary:
+    """What an import or the demo writes for one person."""
+
+    national_id: str
+    full_name: str
+    date_of_birth: date
+    commune_code: str
+    village: str | None = None
+    category: str = "elderly"
+    monthly_amount: int = 0
+    payment_method: str = "cash"
+    bank_name: str | None = None
+    account_number: str | None = None
+    phone: str | None = None
+    relative_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Payment:
+    beneficiary_id: int
+    period: str
+    amount: int
+    status: str
+    paid_on: date | None
+    method: str
+    bank_name: str | None
+    account_last4: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    channel: str
+    external_id: str
+    locale: str
+    role: str
+    display_name: str | None
+
+
+@dataclass(frozen=True)
+class Link:
+    user_id: int
+    beneficiary: Beneficiary
+    relation: str
+    via: str
+    created_at: datetime
+
+
+@dataclass
+class ConversationState:
+    state: str
+    data: dict
+    options: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    user_id: int | None
+    action: str
+    beneficiary_id: int | None
+    detail: dict
