@@ -30,9 +30,13 @@ def _parser() -> argparse.ArgumentParser:
         "demo",
         help="create a fresh demo database with a fictitious commune, print what to try, and serve",
     )
-    demo.add_argument("--count", type=int, default=300, help="number of demo beneficiaries (default 300)")
     demo.add_argument(
-        "--no-serve", action="store_true", help="only create the demo database and print the samples"
+        "--count", type=int, default=300, help="number of demo beneficiaries (default 300)"
+    )
+    demo.add_argument(
+        "--no-serve",
+        action="store_true",
+        help="only create the demo database and print the samples",
     )
     db = sub.add_parser("db", help="database maintenance")
     dbsub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")

@@ -9,7 +9,9 @@ import hashlib
 import hmac
 import logging
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from aiohttp import web
 
@@ -71,10 +73,10 @@ def webhook_secret(settings: Settings) -> str:
     return hmac.new(settings.secret_key.encode(), b"telegram-webhook", hashlib.sha256).hexdigest()
 
 
-def build_app(settings: Settings) -> App:
+def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> App:
     db = Database(settings.database_url, Vault(settings.secret_key))
     catalogs = Catalogs(default=settings.default_locale)
-    dispatcher = Dispatcher(db, catalogs, route)
+    dispatcher = Dispatcher(db, catalogs, route, clock=clock)
     web_app = web.Application(client_max_size=2 * 1024 * 1024)
     if settings.web_enabled:
         web_app.add_routes(WebChat(dispatcher).routes())

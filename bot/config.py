@@ -96,5 +96,7 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         raise SystemExit("TELEGRAM_MODE must be 'polling' or 'webhook'")
     if settings.telegram_mode == "webhook" and settings.telegram_token:
         if not settings.telegram_webhook_url:
-            raise SystemExit("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL (the public https address)")
+            raise SystemExit(
+                "TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL (the public https address)"
+            )
     return settings

@@ -23,15 +23,46 @@ DEMO_COMMUNE = Commune(
     officer_phone="0912 345 678",
 )
 
-_SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"]
+_SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+]
 _MIDDLE_F = ["Thị", "Thị", "Ngọc", "Thu", "Kim"]
 _MIDDLE_M = ["Văn", "Văn", "Đức", "Hữu", "Minh"]
 _GIVEN_F = ["Phàm", "Lan", "Hoa", "Mai", "Hòa", "Cúc", "Đào", "Hằng", "Nga", "Xuân", "Thơm", "Sen"]
-_GIVEN_M = ["Bình", "Hùng", "Dũng", "Tư", "Sáu", "Bảy", "Khải", "Lộc", "Phúc", "Thành", "Tâm", "Quý"]
+_GIVEN_M = [
+    "Bình",
+    "Hùng",
+    "Dũng",
+    "Tư",
+    "Sáu",
+    "Bảy",
+    "Khải",
+    "Lộc",
+    "Phúc",
+    "Thành",
+    "Tâm",
+    "Quý",
+]
 _VILLAGES = ["Thôn Đông", "Thôn Tây", "Thôn Trung", "Thôn Bắc", "Tổ 5"]
 _BANKS = ["Agribank", "Vietcombank", "VietinBank", "BIDV", "Ngân hàng Chính sách xã hội"]
 # Category -> coefficient of the 500,000 VND standard rate (Decree 76/2024).
-_CATEGORIES = [("elderly", 1.0, 0.45), ("disabled", 2.0, 0.35), ("orphan", 2.5, 0.05), ("meritorious", 1.5, 0.15)]
+_CATEGORIES = [
+    ("elderly", 1.0, 0.45),
+    ("disabled", 2.0, 0.35),
+    ("orphan", 2.5, 0.05),
+    ("meritorious", 1.5, 0.15),
+]
 _FAIL_NOTES = ["tài khoản bị khóa", "sai số tài khoản", "tài khoản đã đóng"]
 _RETURN_NOTES = ["người nhận vắng nhà", "chưa nhận tại điểm chi trả"]
 
@@ -69,7 +100,9 @@ def _phone(rng: random.Random) -> str:
     return "+849" + f"{rng.randrange(10**8):08d}"
 
 
-async def seed_demo(db: Database, *, count: int = 300, seed: int = 2026, today: date | None = None) -> list[Sample]:
+async def seed_demo(
+    db: Database, *, count: int = 300, seed: int = 2026, today: date | None = None
+) -> list[Sample]:
     """Fill an empty, migrated database; return people to try."""
     rng = random.Random(seed)
     today = today or datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
@@ -119,9 +152,13 @@ async def seed_demo(db: Database, *, count: int = 300, seed: int = 2026, today: 
                 now=now,
             )
             # This month's outcome, chosen so the demo shows every case.
-            current = ["paid", "pending", "failed", "returned"][i % 4] if i < 8 else rng.choices(
-                ["paid", "pending", "failed", "returned"], weights=[0.7, 0.2, 0.05, 0.05]
-            )[0]
+            current = (
+                ["paid", "pending", "failed", "returned"][i % 4]
+                if i < 8
+                else rng.choices(
+                    ["paid", "pending", "failed", "returned"], weights=[0.7, 0.2, 0.05, 0.05]
+                )[0]
+            )
             if method != "bank" and current == "failed":
                 current = "returned"
             if method == "bank" and current == "returned":

@@ -23,7 +23,7 @@ from handlers.i18n import LANGUAGE_NAMES, SUPPORTED, _
 from handlers.ids import birth_year_from_id, check_id_against_birth, check_id_format, normalize_id
 from handlers.text import best_intent, words
 from handlers.types import Option
-from storage.records import Beneficiary, Payment
+from storage.records import Beneficiary, Link, Payment
 
 # ---------------------------------------------------------------- wording
 
@@ -391,7 +391,11 @@ async def start_link(ctx: Context) -> None:
             "If your phone number is on the commune's list, you can also tap “📱 Share my "
             "phone number” at the bottom of the screen."
         )
-    ctx.say(text, [*options, *nav(ctx, back=False)], request_contact=ctx._("📱 Share my phone number") if channel_can_share else None)
+    ctx.say(
+        text,
+        [*options, *nav(ctx, back=False)],
+        request_contact=ctx._("📱 Share my phone number") if channel_can_share else None,
+    )
 
 
 async def choose_who(ctx: Context, option: str) -> None:
@@ -599,7 +603,7 @@ async def start_status(ctx: Context) -> None:
         await start_link(ctx)
         return
     if len(links) == 1:
-        await show_status(ctx, links[0].beneficiary.id)
+        await show_status(ctx, links[0].beneficiary.id, links[0])
         return
     ctx.goto("pick")
     ctx.say(
@@ -609,11 +613,10 @@ async def start_status(ctx: Context) -> None:
     )
 
 
-async def _linked(ctx: Context, beneficiary_id: int) -> Beneficiary | None:
-    for link in await ctx.tx.links.for_user(ctx.user.id):
-        if link.beneficiary.id == beneficiary_id:
-            return link.beneficiary
-    return None
+async def _linked(ctx: Context, beneficiary_id: int) -> Link | None:
+    """The user's link to this beneficiary; None when they have none."""
+    links = await ctx.tx.links.for_user(ctx.user.id, beneficiary_id=beneficiary_id)
+    return links[0] if links else None
 
 
 def _channel_text(ctx: Context, p: Payment) -> str:
@@ -708,16 +711,16 @@ def _officer_line(ctx: Context, commune) -> str:  # type: ignore[no-untyped-def]
     return ""
 
 
-async def show_status(ctx: Context, beneficiary_id: int) -> None:
-    ben = await _linked(ctx, beneficiary_id)
-    if ben is None:
+async def show_status(ctx: Context, beneficiary_id: int, link: Link | None = None) -> None:
+    link = link or await _linked(ctx, beneficiary_id)
+    if link is None:
         # Not theirs (or an old button after "forget me"): reveal nothing.
         await start_status(ctx)
         return
+    ben, commune = link.beneficiary, link.commune
     period = _period_of(ctx)
     payments = await ctx.tx.payments.recent(ben.id, period, limit=1)
     current = payments[0] if payments and payments[0].period == period else None
-    commune = await ctx.tx.communes.get(ben.commune_code)
     await ctx.tx.audit.write(
         "status", user_id=ctx.user.id, beneficiary_id=ben.id, at=ctx.now, period=period
     )
@@ -732,10 +735,11 @@ async def show_status(ctx: Context, beneficiary_id: int) -> None:
 
 
 async def show_history(ctx: Context, beneficiary_id: int) -> None:
-    ben = await _linked(ctx, beneficiary_id)
-    if ben is None:
+    link = await _linked(ctx, beneficiary_id)
+    if link is None:
         await start_status(ctx)
         return
+    ben = link.beneficiary
     period = _period_of(ctx)
     payments = await ctx.tx.payments.recent(ben.id, period, limit=6)
     await ctx.tx.audit.write("history", user_id=ctx.user.id, beneficiary_id=ben.id, at=ctx.now)

@@ -162,7 +162,9 @@ class Dispatcher:
                     display_name=None,
                 )
                 t = self.catalogs.get(user.locale)
-                state = await tx.conversations.load(user.id) or ConversationState("menu", {}, [])
+                loaded = await tx.conversations.load(user.id)
+                state = loaded or ConversationState("menu", {}, [])
+                before = (state.state, dict(state.data), list(state.options)) if loaded else None
                 ctx = Context(
                     tx=tx,
                     db=self.db,
@@ -182,7 +184,8 @@ class Dispatcher:
                 offered = [r for r in ctx.replies if r.options]
                 if offered:
                     ctx.state.options = [(o.id, o.label) for o in offered[-1].options]
-                if ctx.state.state != "__deleted__":
+                after = (ctx.state.state, ctx.state.data, ctx.state.options)
+                if ctx.state.state != "__deleted__" and after != before:
                     await tx.conversations.save(user.id, ctx.state)
                 return ctx.replies
         except DomainError as err:

@@ -81,6 +81,7 @@ class Link:
     relation: str
     via: str
     created_at: datetime
+    commune: Commune | None = None
 
 
 @dataclass

@@ -7,7 +7,7 @@ Every store is bound to one AsyncSession, i.e. to one transaction opened by
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +35,8 @@ from storage.records import (
     User,
 )
 
+LAST_SEEN_GRANULARITY = timedelta(minutes=10)
+
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
@@ -44,6 +46,18 @@ class _Store:
     def __init__(self, session: AsyncSession, vault: Vault) -> None:
         self.session = session
         self.vault = vault
+
+
+def _commune(row: CommuneRow) -> Commune:
+    return Commune(
+        code=row.code,
+        name=row.name,
+        province_code=row.province_code,
+        province_name=row.province_name,
+        payment_day=row.payment_day,
+        officer_name=row.officer_name,
+        officer_phone=row.officer_phone,
+    )
 
 
 class CommuneStore(_Store):
@@ -62,17 +76,7 @@ class CommuneStore(_Store):
 
     async def get(self, code: str) -> Commune | None:
         row = await self.session.get(CommuneRow, code)
-        if row is None:
-            return None
-        return Commune(
-            code=row.code,
-            name=row.name,
-            province_code=row.province_code,
-            province_name=row.province_name,
-            payment_day=row.payment_day,
-            officer_name=row.officer_name,
-            officer_phone=row.officer_phone,
-        )
+        return _commune(row) if row else None
 
 
 def _beneficiary(row: BeneficiaryRow, female: bool) -> Beneficiary:
@@ -249,7 +253,13 @@ class UserStore(_Store):
             self.session.add(row)
             await self.session.flush()
         else:
-            row.last_seen_at = now
+            seen = (
+                row.last_seen_at
+                if row.last_seen_at.tzinfo
+                else row.last_seen_at.replace(tzinfo=UTC)
+            )
+            if now - seen > LAST_SEEN_GRANULARITY:  # spare a write on every message
+                row.last_seen_at = now
         return self._record(row), created
 
     async def set_locale(self, user_id: int, locale: str) -> None:
@@ -290,17 +300,20 @@ class LinkStore(_Store):
         await self.session.flush()
         return True
 
-    async def for_user(self, user_id: int) -> list[Link]:
-        rows = (
-            await self.session.execute(
-                select(LinkRow, BeneficiaryRow)
-                .join(BeneficiaryRow, BeneficiaryRow.id == LinkRow.beneficiary_id)
-                .where(LinkRow.user_id == user_id)
-                .order_by(LinkRow.id)
-            )
-        ).all()
+    async def for_user(self, user_id: int, beneficiary_id: int | None = None) -> list[Link]:
+        """The user's links (optionally only to one beneficiary), with each
+        beneficiary's commune, in one query."""
+        q = (
+            select(LinkRow, BeneficiaryRow, CommuneRow)
+            .join(BeneficiaryRow, BeneficiaryRow.id == LinkRow.beneficiary_id)
+            .outerjoin(CommuneRow, CommuneRow.code == BeneficiaryRow.commune_code)
+            .where(LinkRow.user_id == user_id)
+            .order_by(LinkRow.id)
+        )
+        if beneficiary_id is not None:
+            q = q.where(LinkRow.beneficiary_id == beneficiary_id)
         out = []
-        for link, ben in rows:
+        for link, ben, commune in (await self.session.execute(q)).all():
             female = int(self.vault.decrypt(ben.national_id_enc)[3]) % 2 == 1
             out.append(
                 Link(
@@ -309,6 +322,7 @@ class LinkStore(_Store):
                     relation=link.relation,
                     via=link.via,
                     created_at=link.created_at,
+                    commune=_commune(commune) if commune else None,
                 )
             )
         return out

@@ -14,7 +14,9 @@ class Chat:
         self.last: list[Reply] = []
 
     async def _send(self, **kw: object) -> list[Reply]:
-        self.last = await self.dispatcher.handle(Incoming(channel=self.channel, user_id=self.user_id, **kw))  # type: ignore[arg-type]
+        self.last = await self.dispatcher.handle(
+            Incoming(channel=self.channel, user_id=self.user_id, **kw)
+        )  # type: ignore[arg-type]
         return self.last
 
     async def say(self, text: str) -> list[Reply]:

@@ -107,13 +107,25 @@ async def seed(db: Database) -> dict[str, int]:
             ("2026-08", "paid", date(2026, 8, 8), None),
         ]:
             await tx.payments.upsert(
-                Payment(ids["pham"], period, 500_000, status, paid_on, "bank", "Agribank", "6789", note)
+                Payment(
+                    ids["pham"], period, 500_000, status, paid_on, "bank", "Agribank", "6789", note
+                )
             )
         await tx.payments.upsert(
             Payment(ids["tu"], "2026-11", 1_000_000, "pending", None, "post", None, None, None)
         )
         await tx.payments.upsert(
-            Payment(ids["tu"], "2026-10", 1_000_000, "returned", None, "post", None, None, "người nhận vắng nhà")
+            Payment(
+                ids["tu"],
+                "2026-10",
+                1_000_000,
+                "returned",
+                None,
+                "post",
+                None,
+                None,
+                "người nhận vắng nhà",
+            )
         )
     return ids
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 from collections.abc import Sequence
 
 from aiohttp import web
@@ -88,9 +89,11 @@ def render_markup(reply: Reply):  # type: ignore[no-untyped-def]
     if not reply.options:
         return None
     if reply.keyboard == "menu":
-        labels = [o.label for o in reply.options]
-        rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]
-        return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
+        # The first choice (checking the allowance) gets a whole row; the
+        # others go two to a row so the keyboard stays on one screen.
+        buttons = [KeyboardButton(o.label) for o in reply.options]
+        menu_rows = [buttons[:1]] + [buttons[i : i + 2] for i in range(1, len(buttons), 2)]
+        return ReplyKeyboardMarkup(menu_rows, resize_keyboard=True, is_persistent=True)
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(o.label, callback_data=o.id[:64])] for o in reply.options]
     )
@@ -127,7 +130,7 @@ class TelegramChannel:
             builder = builder.updater(None)
         # Updates of different people are handled concurrently; one person's are
         # kept in order by the dispatcher's per-user lock.
-        builder = builder.concurrent_updates(64)
+        builder = builder.concurrent_updates(int(os.environ.get("TELEGRAM_CONCURRENCY", "64")))
         self.application: Application = builder.build()
         self.application.add_handler(CallbackQueryHandler(self._on_callback))
         self.application.add_handler(MessageHandler(filters.ALL, self._on_message))
@@ -169,7 +172,7 @@ class TelegramChannel:
         default = self.catalogs.get(self.catalogs.default)
         await bot.set_my_commands([BotCommand(c, default.gettext(d)) for c, d in COMMANDS])
 
-    def routes(self) -> list[web.RouteDef]:
+    def routes(self) -> list[web.AbstractRouteDef]:
         return [web.post(WEBHOOK_PATH, self._on_webhook)] if self.webhook else []
 
     async def _on_webhook(self, request: web.Request) -> web.Response:

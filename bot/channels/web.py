@@ -35,7 +35,7 @@ class WebChat:
         self.dispatcher = dispatcher
         self.secure_cookie = secure_cookie
 
-    def routes(self) -> list[web.RouteDef]:
+    def routes(self) -> list[web.AbstractRouteDef]:
         return [
             web.get("/", self.index),
             web.post("/api/chat", self.chat),
@@ -56,12 +56,20 @@ class WebChat:
             return web.json_response({"error": "invalid JSON"}, status=400)
         if not isinstance(body, dict):
             return web.json_response({"error": "invalid request"}, status=400)
-        text = body.get("text") or ""
-        option = body.get("option") or None
-        command = body.get("command") or None
-        if not isinstance(text, str) or not isinstance(option, str | None) or not isinstance(command, str | None):
+        # Check the types before defaulting: ``0``, ``false`` or ``[]`` are not
+        # an empty message (``or ""`` would let them through as one).
+        text = body.get("text")
+        option = body.get("option")
+        command = body.get("command")
+        if (
+            not isinstance(text, str | None)
+            or not isinstance(option, str | None)
+            or not isinstance(command, str | None)
+        ):
             return web.json_response({"error": "invalid request"}, status=400)
-        text = text[:MAX_TEXT]
+        text = (text or "")[:MAX_TEXT]
+        option = option or None
+        command = command or None
         chat_id = request.cookies.get(COOKIE)
         new_cookie = False
         if not chat_id or len(chat_id) < 16 or len(chat_id) > 64:

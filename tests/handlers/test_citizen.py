@@ -150,7 +150,10 @@ async def test_relative_links_two_people_and_picks_one(dispatcher, seeded):
     labels = [label for _id, label in chat.options]
     assert "Bà Nguyễn Thị Phàm" in labels and "Ông Lê Văn Tư" in labels
     await chat.say("2")
-    assert "Tiền trợ cấp tháng 11/2026 của Ông Lê Văn Tư (1.000.000\xa0₫) chưa được chi trả" in chat.text
+    assert (
+        "Tiền trợ cấp tháng 11/2026 của Ông Lê Văn Tư (1.000.000\xa0₫) chưa được chi trả"
+        in chat.text
+    )
     assert "khoảng ngày 10" in chat.text
     assert "Trần Văn Bình, điện thoại 0912 345 678" in chat.text
 

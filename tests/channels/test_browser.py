@@ -1,0 +1,161 @@
+"""The web chat in a real headless Chromium, as a person on a phone uses it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from bot.channels.web import WebChat
+from tests.conftest import PHAM
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAID = "Tiền trợ cấp tháng 11/2026 của Bà Nguyễn Thị Phàm: 500.000\xa0₫"
+STATUS_BUTTON = "💰 Kiểm tra tiền trợ cấp"
+SELF_BUTTON = "Cho bản thân tôi"
+PHONE = {"width": 360, "height": 740}
+
+
+def find_chromium() -> str:
+    """The Chromium to drive; on CI a missing one is a failure, not a skip."""
+    if os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    found = shutil.which("chromium")
+    if found:
+        return found
+    if "CI" in os.environ:
+        pytest.fail(
+            f"Chromium is missing ({CHROMIUM} and `chromium` on PATH): the CI image must "
+            "install it (apt-get install chromium) for the browser tests.",
+            pytrace=False,
+        )
+    pytest.skip(
+        "Chromium is not installed; run `apt-get install chromium` to run the browser tests"
+    )
+
+
+@pytest.fixture
+async def server_url(dispatcher, seeded) -> AsyncIterator[str]:
+    app = web.Application()
+    app.add_routes(WebChat(dispatcher).routes())
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        yield f"http://{host}:{port}/"
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    executable = find_chromium()
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            await b.close()
+
+
+def bot_says(page: Page, text: str):
+    return page.locator(".msg.bot").filter(has_text=text)
+
+
+async def open_chat(page: Page, url: str) -> None:
+    await page.goto(url)
+    await expect(bot_says(page, "Xin chào")).to_be_visible()
+    await expect(page.get_by_role("button", name=STATUS_BUTTON, exact=True)).to_be_visible()
+
+
+async def test_status_check_by_tapping_and_typing(browser, server_url):
+    page = await browser.new_page()
+    await open_chat(page, server_url)
+    box = page.get_by_role("textbox", name="Nhập tin nhắn")
+
+    await page.get_by_role("button", name=STATUS_BUTTON, exact=True).click()
+    await expect(bot_says(page, "hỏi cho ai")).to_be_visible()
+    await page.get_by_role("button", name=SELF_BUTTON, exact=True).click()
+    await expect(bot_says(page, "12 số")).to_be_visible()
+
+    await box.fill(PHAM.national_id)
+    await box.press("Enter")
+    await expect(box).to_have_value("")
+    await expect(page.locator(".msg.me").filter(has_text=PHAM.national_id)).to_be_visible()
+    await expect(bot_says(page, "ngày sinh")).to_be_visible()
+
+    await box.fill("15/03/1940")
+    await page.get_by_role("button", name="Gửi", exact=True).click()
+    await expect(page.locator(".msg.me").filter(has_text="15/03/1940")).to_be_visible()
+    paid = bot_says(page, "Agribank ****6789")
+    await expect(paid).to_be_visible()
+    # Playwright's text matching folds every space together; check the real
+    # characters, with the non-breaking space before ₫.
+    shown = await paid.inner_text()
+    assert PAID in shown
+    assert "Agribank ****6789" in shown
+    await expect(bot_says(page, "Đã xác minh: Bà Nguyễn Thị Phàm")).to_be_visible()
+    await expect(bot_says(page, "Không gửi được")).to_have_count(0)
+
+    # Linked now: one tap on the menu answers again.
+    await page.get_by_role("button", name=STATUS_BUTTON, exact=True).click()
+    await expect(paid).to_have_count(2)
+
+
+async def test_readable_on_a_phone(browser, server_url, tmp_path):
+    page = await browser.new_page(viewport=PHONE)
+    await open_chat(page, server_url)
+    await page.get_by_role("button", name=STATUS_BUTTON, exact=True).click()
+    await expect(page.get_by_role("button", name=SELF_BUTTON, exact=True)).to_be_visible()
+
+    message = bot_says(page, "hỏi cho ai")
+    font_px = await message.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
+    assert font_px >= 18, f"bot messages are {font_px}px on a phone"
+
+    buttons = page.get_by_role("button")
+    labels = await buttons.all_inner_texts()
+    assert STATUS_BUTTON in labels and SELF_BUTTON in labels and "Gửi" in labels
+    for button in await buttons.all():
+        box = await button.bounding_box()
+        assert box is not None
+        label = await button.inner_text()
+        assert box["height"] >= 44, f"button {label!r} is {box['height']}px tall"
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], label
+
+    # Nothing wider than the screen: no sideways scrolling.
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+
+    shot = tmp_path / "phone.png"
+    await page.screenshot(path=str(shot), full_page=True)
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 1000
+
+
+def test_missing_chromium_skips_locally_and_fails_on_ci(monkeypatch):
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        find_chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI image must install it"):
+        find_chromium()

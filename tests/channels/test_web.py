@@ -1,0 +1,244 @@
+"""The web chat over HTTP: the page, the cookie identity, the JSON API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.channels.web import COOKIE, WebChat
+from tests.conftest import PHAM
+
+PAID = "Tiền trợ cấp tháng 11/2026 của Bà Nguyễn Thị Phàm: 500.000\xa0₫"
+BORN = PHAM.date_of_birth.strftime("%d/%m/%Y")  # 15/03/1940
+
+
+class WebUser:
+    """One browser: its own cookie jar, talking to ``POST /api/chat``."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.replies: list[dict] = []
+
+    async def send(self, body: dict) -> list[dict]:
+        resp = await self.client.post("/api/chat", json=body)
+        assert resp.status == 200, await resp.text()
+        self.replies = (await resp.json())["replies"]
+        return self.replies
+
+    async def tap(self, option: str) -> list[dict]:
+        return await self.send({"option": option})
+
+    async def say(self, text: str) -> list[dict]:
+        return await self.send({"text": text})
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r["text"] for r in self.replies)
+
+    @property
+    def labels(self) -> list[str]:
+        for r in reversed(self.replies):
+            if r["options"]:
+                return [o["label"] for o in r["options"]]
+        return []
+
+    def cookie(self) -> str | None:
+        cookies = self.client.session.cookie_jar.filter_cookies(self.client.make_url("/"))
+        morsel = cookies.get(COOKIE)
+        return morsel.value if morsel else None
+
+
+def make_app(chat: WebChat) -> web.Application:
+    app = web.Application()
+    app.add_routes(chat.routes())
+    return app
+
+
+@pytest.fixture
+async def server(dispatcher, seeded) -> AsyncIterator[TestServer]:
+    async with TestServer(make_app(WebChat(dispatcher))) as srv:
+        yield srv
+
+
+@pytest.fixture
+async def new_user(server: TestServer) -> AsyncIterator[Callable[[], Awaitable[WebUser]]]:
+    """Opens a new browser (a fresh cookie jar) on the test server."""
+    clients: list[TestClient] = []
+
+    async def open_browser() -> WebUser:
+        client = TestClient(server)
+        await client.start_server()
+        clients.append(client)
+        return WebUser(client)
+
+    yield open_browser
+    for client in clients:
+        await client.close()
+
+
+async def test_page_is_served_with_its_script_and_style(new_user):
+    user = await new_user()
+    resp = await user.client.get("/")
+    assert resp.status == 200
+    assert resp.content_type == "text/html"
+    assert resp.headers["Cache-Control"] == "no-store"
+    html = await resp.text()
+    assert '<html lang="vi">' in html
+    assert '<input id="text"' in html
+    assert ">Gửi</button>" in html
+    for asset, kind in [("/static/chat.js", "javascript"), ("/static/chat.css", "text/css")]:
+        assert f'"{asset}"' in html
+        resp = await user.client.get(asset)
+        assert resp.status == 200, asset
+        assert kind in resp.content_type, (asset, resp.content_type)
+
+
+async def test_first_post_sets_a_private_cookie_once(new_user):
+    user = await new_user()
+    resp = await user.client.post("/api/chat", json={"command": "start"})
+    assert resp.status == 200
+    data = await resp.json()
+    assert "Xin chào" in data["replies"][0]["text"]
+    morsel = resp.cookies[COOKIE]
+    assert len(morsel.value) >= 16
+    assert morsel["httponly"] is True
+    assert morsel["samesite"] == "Strict"
+    assert morsel["path"] == "/"
+    assert int(morsel["max-age"]) > 0
+    assert not morsel["secure"]  # served over plain http on the commune's LAN
+    assert user.cookie() == morsel.value
+
+    # The next message comes with the cookie: same person, no new cookie.
+    resp = await user.client.post("/api/chat", json={"option": "menu:status"})
+    assert resp.status == 200
+    assert COOKIE not in resp.cookies
+    assert user.cookie() == morsel.value
+
+
+async def test_secure_cookie_when_asked(dispatcher, seeded):
+    async with TestClient(TestServer(make_app(WebChat(dispatcher, secure_cookie=True)))) as client:
+        resp = await client.post("/api/chat", json={"command": "start"})
+        assert resp.status == 200
+        morsel = resp.cookies[COOKIE]
+        assert morsel["secure"] is True and morsel["httponly"] is True
+
+
+async def test_two_browsers_are_two_people(new_user):
+    pham = await new_user()
+    other = await new_user()
+    await pham.tap("menu:status")
+    await pham.tap("who:self")
+    await pham.say(PHAM.national_id)
+    await pham.say(BORN)
+    assert "Đã xác minh: Bà Nguyễn Thị Phàm" in pham.text
+
+    # The other browser is not linked to anyone: it is asked whom it asks for.
+    await other.tap("menu:status")
+    assert "hỏi cho ai" in other.text
+    assert "Cho bản thân tôi" in other.labels
+    assert PAID not in other.text
+    assert other.cookie() != pham.cookie()
+
+    # The first browser is still linked: one tap answers.
+    await pham.tap("menu:status")
+    assert PAID in pham.text
+
+
+async def test_status_check_by_taps(new_user):
+    user = await new_user()
+    await user.send({"option": "menu:status"})
+    assert "hỏi cho ai" in user.text
+    await user.send({"option": "who:self"})
+    assert "12 số" in user.text
+    await user.send({"text": "001140001234"})
+    assert "ngày sinh" in user.text
+    replies = await user.send({"text": "15/03/1940"})
+    assert any(PAID in r["text"] for r in replies), user.text
+    assert "Agribank ****6789" in user.text
+    # Every reply has the shape the page renders.
+    for r in replies:
+        assert set(r) == {"text", "keyboard", "options"}
+        assert r["keyboard"] in ("inline", "menu")
+        for o in r["options"]:
+            assert set(o) == {"id", "label"} and o["id"] and o["label"]
+
+
+BAD_REQUESTS = [
+    # The body is the right date of birth each time: if any of these were
+    # handled, PHAM would be linked.
+    pytest.param(
+        {"data": f'{{"text": "{BORN}"}}'.encode(), "headers": {"Content-Type": "text/plain"}},
+        415,
+        id="json-as-text-plain",
+    ),
+    pytest.param({"data": {"text": BORN}}, 415, id="form-post"),
+    pytest.param(
+        {"data": f'{{"text": "{BORN}"'.encode(), "headers": {"Content-Type": "application/json"}},
+        400,
+        id="invalid-json",
+    ),
+    pytest.param({"json": [BORN]}, 400, id="json-list"),
+    pytest.param({"json": BORN}, 400, id="json-string"),
+    pytest.param({"json": {"text": 5}}, 400, id="text-is-a-number"),
+    pytest.param({"json": {"text": 0}}, 400, id="text-is-zero"),
+    pytest.param({"json": {"text": False}}, 400, id="text-is-false"),
+    pytest.param({"json": {"option": []}}, 400, id="option-is-a-list"),
+    pytest.param({"json": {"command": 1}}, 400, id="command-is-a-number"),
+]
+
+
+@pytest.mark.parametrize(("request_kw", "status"), BAD_REQUESTS)
+async def test_bad_requests_change_nothing(new_user, dispatcher, monkeypatch, request_kw, status):
+    user = await new_user()
+    await user.tap("menu:status")
+    await user.tap("who:self")
+    await user.say(PHAM.national_id)
+    assert "ngày sinh" in user.text
+    cookie = user.cookie()
+    stranger = await new_user()
+
+    handled: list[object] = []
+    handle = dispatcher.handle
+
+    async def spy(incoming):
+        handled.append(incoming)
+        return await handle(incoming)
+
+    monkeypatch.setattr(dispatcher, "handle", spy)
+
+    for browser in (user, stranger):
+        resp = await browser.client.post("/api/chat", **request_kw)
+        assert resp.status == status
+        assert resp.content_type == "application/json"
+        assert "error" in await resp.json()
+        assert COOKIE not in resp.cookies
+    assert handled == []
+    assert user.cookie() == cookie
+    assert stranger.cookie() is None
+
+    # The conversation is where it was: still waiting for the date of birth.
+    await user.say(BORN)
+    assert "Đã xác minh: Bà Nguyễn Thị Phàm" in user.text
+    assert PAID in user.text
+
+
+async def test_slash_start_typed_as_text_is_the_command(new_user):
+    typed = await new_user()
+    await typed.tap("menu:status")
+    assert "hỏi cho ai" in typed.text
+    await typed.say("/start")
+    assert typed.text.startswith("Xin chào Ông/Bà! Tôi là trợ lý trợ cấp xã hội của xã.")
+    assert "💰 Kiểm tra tiền trợ cấp" in typed.labels
+    assert typed.replies[-1]["keyboard"] == "menu"
+
+    sent = await new_user()
+    await sent.send({"command": "start"})
+    assert typed.replies == sent.replies
+
+    # Case does not matter, and the conversation was reset to the menu.
+    await typed.tap("menu:status")
+    await typed.say("/START")
+    assert typed.replies == sent.replies
