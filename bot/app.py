@@ -94,6 +94,7 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
             webhook=settings.telegram_mode == "webhook",
             webhook_url=settings.telegram_webhook_url,
             webhook_secret=webhook_secret(settings),
+            concurrency=settings.telegram_concurrency,
         )
         web_app.add_routes(telegram.routes())
     return App(settings, db, catalogs, dispatcher, web_app, telegram)

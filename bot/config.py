@@ -31,6 +31,7 @@ class Settings:
     telegram_webhook_url: str | None = None  # public https URL that reaches our web server
     telegram_webhook_secret: str | None = None
     telegram_rate_limit: float = 30.0  # messages a second overall; 0 turns the limiter off
+    telegram_concurrency: int = 4  # updates of different people handled at once
     zalo_token: str | None = None
     zalo_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
     log_level: str = "INFO"
@@ -84,6 +85,7 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "telegram_webhook_url": e("TELEGRAM_WEBHOOK_URL") or None,
         "telegram_webhook_secret": e("TELEGRAM_WEBHOOK_SECRET") or None,
         "telegram_rate_limit": float(e("TELEGRAM_RATE_LIMIT", "30")),
+        "telegram_concurrency": int(e("TELEGRAM_CONCURRENCY", "4")),
         "zalo_token": e("ZALO_BOT_TOKEN") or None,
         "zalo_api_base_url": e("ZALO_API_BASE_URL", "https://bot-api.zaloplatforms.com/bot"),
         "log_level": e("BOT_LOG_LEVEL", "INFO"),

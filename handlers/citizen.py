@@ -598,7 +598,7 @@ def _period_of(ctx: Context) -> str:
 
 
 async def start_status(ctx: Context) -> None:
-    links = await ctx.tx.links.for_user(ctx.user.id)
+    links = await ctx.tx.links.for_user(ctx.user.id, period=_period_of(ctx))
     if not links:
         await start_link(ctx)
         return
@@ -615,7 +615,9 @@ async def start_status(ctx: Context) -> None:
 
 async def _linked(ctx: Context, beneficiary_id: int) -> Link | None:
     """The user's link to this beneficiary; None when they have none."""
-    links = await ctx.tx.links.for_user(ctx.user.id, beneficiary_id=beneficiary_id)
+    links = await ctx.tx.links.for_user(
+        ctx.user.id, beneficiary_id=beneficiary_id, period=_period_of(ctx)
+    )
     return links[0] if links else None
 
 
@@ -717,10 +719,8 @@ async def show_status(ctx: Context, beneficiary_id: int, link: Link | None = Non
         # Not theirs (or an old button after "forget me"): reveal nothing.
         await start_status(ctx)
         return
-    ben, commune = link.beneficiary, link.commune
+    ben, commune, current = link.beneficiary, link.commune, link.payment
     period = _period_of(ctx)
-    payments = await ctx.tx.payments.recent(ben.id, period, limit=1)
-    current = payments[0] if payments and payments[0].period == period else None
     await ctx.tx.audit.write(
         "status", user_id=ctx.user.id, beneficiary_id=ben.id, at=ctx.now, period=period
     )

@@ -155,14 +155,10 @@ class Dispatcher:
         t = self.catalogs.get(self.catalogs.default)
         try:
             async with self.db.transaction() as tx:
-                user, _created = await tx.users.get_or_create(
-                    incoming.channel,
-                    incoming.user_id,
-                    self.catalogs.default,
-                    display_name=None,
+                user, loaded, _created = await tx.users.open(
+                    incoming.channel, incoming.user_id, self.catalogs.default
                 )
                 t = self.catalogs.get(user.locale)
-                loaded = await tx.conversations.load(user.id)
                 state = loaded or ConversationState("menu", {}, [])
                 before = (state.state, dict(state.data), list(state.options)) if loaded else None
                 ctx = Context(
@@ -186,7 +182,7 @@ class Dispatcher:
                     ctx.state.options = [(o.id, o.label) for o in offered[-1].options]
                 after = (ctx.state.state, ctx.state.data, ctx.state.options)
                 if ctx.state.state != "__deleted__" and after != before:
-                    await tx.conversations.save(user.id, ctx.state)
+                    await tx.conversations.save(user.id, ctx.state, exists=loaded is not None)
                 return ctx.replies
         except DomainError as err:
             return [Reply(text=t.gettext(err.message, **err.params))]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -25,6 +26,17 @@ DEFAULT_LOCALE = "vi"
 _BABEL_LOCALE = {"vi": "vi_VN", "en": "en_US"}
 # How each language names itself, for the language menu.
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+@lru_cache(maxsize=4096)
+def _money(amount: int, locale: str) -> str:
+    # Babel parses the currency pattern on every call; amounts repeat a lot.
+    return format_currency(amount, "VND", locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _date(d: date, locale: str) -> str:
+    return format_date(d, "dd/MM/yyyy", locale=locale)
 
 
 def _(message: str) -> str:
@@ -63,10 +75,10 @@ class Translator:
         return text.format(**params) if params else text
 
     def money(self, amount: int) -> str:
-        return format_currency(amount, "VND", locale=_BABEL_LOCALE[self.locale])
+        return _money(amount, _BABEL_LOCALE[self.locale])
 
     def date(self, d: date) -> str:
-        return format_date(d, "dd/MM/yyyy", locale=_BABEL_LOCALE[self.locale])
+        return _date(d, _BABEL_LOCALE[self.locale])
 
     def period(self, period: str) -> str:
         """'2026-11' -> '11/2026' (the way both languages write a month here)."""

@@ -66,7 +66,12 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_async_engine(url, echo=echo)
+        if self.is_sqlite:
+            # Transactions are serialised in-process (see below), so one
+            # connection -- one aiosqlite thread -- is all SQLite needs.
+            self.engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0)
+        else:
+            self.engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)

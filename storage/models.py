@@ -46,6 +46,8 @@ class BeneficiaryRow(Base):
     # The ID itself, encrypted under BOT_SECRET_KEY, for display to officers.
     national_id_enc: Mapped[str] = mapped_column(Text)
     full_name: Mapped[str] = mapped_column(String(200))
+    # From the citizen ID's 4th digit (odd = female): how to address the person.
+    female: Mapped[bool] = mapped_column(Boolean, default=False)
     name_key: Mapped[str] = mapped_column(String(200), index=True)
     date_of_birth_enc: Mapped[str] = mapped_column(Text)
     commune_code: Mapped[str] = mapped_column(ForeignKey("communes.code"), index=True)

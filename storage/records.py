@@ -82,6 +82,8 @@ class Link:
     via: str
     created_at: datetime
     commune: Commune | None = None
+    # The payment of the period asked for, when the caller asked for one.
+    payment: Payment | None = None
 
 
 @dataclass

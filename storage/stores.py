@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.text import display_form, match_key
@@ -37,6 +38,116 @@ from storage.records import (
 
 LAST_SEEN_GRANULARITY = timedelta(minutes=10)
 
+# Hot-path statements use Core tables: a status tap is a few small queries,
+# and skipping the ORM's unit of work keeps each one cheap.
+_USERS = cast(Table, UserRow.__table__)
+_CONV = cast(Table, ConversationRow.__table__)
+_LINKS = cast(Table, LinkRow.__table__)
+_BENS = cast(Table, BeneficiaryRow.__table__)
+_COMMUNES = cast(Table, CommuneRow.__table__)
+_PAYMENTS = cast(Table, PaymentRow.__table__)
+_AUDIT = cast(Table, AuditRow.__table__)
+
+_OPEN_USER = (
+    select(
+        _USERS.c.id,
+        _USERS.c.channel,
+        _USERS.c.external_id,
+        _USERS.c.locale,
+        _USERS.c.role,
+        _USERS.c.display_name,
+        _USERS.c.last_seen_at,
+        _CONV.c.state,
+        _CONV.c.data,
+        _CONV.c.options,
+    )
+    .select_from(_USERS.outerjoin(_CONV, _CONV.c.user_id == _USERS.c.id))
+    .where(
+        _USERS.c.channel == bindparam("channel"),
+        _USERS.c.external_id == bindparam("external_id"),
+    )
+)
+
+_BEN_FIELDS = (
+    "id", "full_name", "female", "commune_code", "village", "category",
+    "monthly_amount", "payment_method", "bank_name", "account_last4",
+)  # fmt: skip
+_COMMUNE_FIELDS = (
+    "code", "name", "province_code", "province_name", "payment_day",
+    "officer_name", "officer_phone",
+)  # fmt: skip
+_PAYMENT_FIELDS = (
+    "beneficiary_id", "period", "amount", "status", "paid_on", "method",
+    "bank_name", "account_last4", "note",
+)  # fmt: skip
+_PAYMENT_COLS = [_PAYMENTS.c[f].label(f"p_{f}") for f in _PAYMENT_FIELDS]
+
+_LINKS_FROM = _LINKS.join(_BENS, _BENS.c.id == _LINKS.c.beneficiary_id).outerjoin(
+    _COMMUNES, _COMMUNES.c.code == _BENS.c.commune_code
+)
+_LINK_COLS = [
+    _LINKS.c.user_id,
+    _LINKS.c.relation,
+    _LINKS.c.via,
+    _LINKS.c.created_at,
+    *[_BENS.c[f].label(f"b_{f}") for f in _BEN_FIELDS],
+    *[_COMMUNES.c[f].label(f"c_{f}") for f in _COMMUNE_FIELDS],
+]
+
+
+def _links_statement(one_beneficiary: bool, with_period: bool) -> Select:
+    cols = list(_LINK_COLS)
+    source = _LINKS_FROM
+    if with_period:
+        cols += _PAYMENT_COLS
+        source = source.outerjoin(
+            _PAYMENTS,
+            (_PAYMENTS.c.beneficiary_id == _BENS.c.id)
+            & (_PAYMENTS.c.period == bindparam("period")),
+        )
+    q = select(*cols).select_from(source).where(_LINKS.c.user_id == bindparam("user_id"))
+    if one_beneficiary:
+        q = q.where(_LINKS.c.beneficiary_id == bindparam("beneficiary_id"))
+    return q.order_by(_LINKS.c.id)
+
+
+# Built once: (one beneficiary?, with a period's payment?) -> statement.
+_LINKS_QUERIES = {(b, p): _links_statement(b, p) for b in (False, True) for p in (False, True)}
+_AUDIT_INSERT = insert(_AUDIT)
+_CONV_INSERT = insert(_CONV)
+_CONV_UPDATE = update(_CONV).where(_CONV.c.user_id == bindparam("uid"))
+
+
+class _Prefixed:
+    """Attribute access to the ``prefix``-labelled columns of a Core row."""
+
+    __slots__ = ("_row", "_prefix")
+
+    def __init__(self, row: Any, prefix: str) -> None:
+        self._row = row
+        self._prefix = prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, self._prefix + name)
+
+
+def _prefixed(row: Any, prefix: str) -> Any:
+    return _Prefixed(row, prefix)
+
+
+def _payment(r: Any) -> Payment:
+    return Payment(
+        beneficiary_id=r.beneficiary_id,
+        period=r.period,
+        amount=r.amount,
+        status=r.status,
+        paid_on=r.paid_on,
+        method=r.method,
+        bank_name=r.bank_name,
+        account_last4=r.account_last4,
+        note=r.note,
+    )
+
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
@@ -48,7 +159,7 @@ class _Store:
         self.vault = vault
 
 
-def _commune(row: CommuneRow) -> Commune:
+def _commune(row: Any) -> Commune:
     return Commune(
         code=row.code,
         name=row.name,
@@ -79,7 +190,8 @@ class CommuneStore(_Store):
         return _commune(row) if row else None
 
 
-def _beneficiary(row: BeneficiaryRow, female: bool) -> Beneficiary:
+def _beneficiary(row: Any) -> Beneficiary:
+    """A Beneficiary from an ORM row or a Core row with the same column names."""
     return Beneficiary(
         id=row.id,
         full_name=row.full_name,
@@ -90,14 +202,13 @@ def _beneficiary(row: BeneficiaryRow, female: bool) -> Beneficiary:
         payment_method=row.payment_method,
         bank_name=row.bank_name,
         account_last4=row.account_last4,
-        female=female,
+        female=row.female,
     )
 
 
 class BeneficiaryStore(_Store):
     def _to_record(self, row: BeneficiaryRow) -> Beneficiary:
-        national_id = self.vault.decrypt(row.national_id_enc)
-        return _beneficiary(row, female=int(national_id[3]) % 2 == 1)
+        return _beneficiary(row)
 
     async def add(self, new: NewBeneficiary, now: datetime | None = None) -> int:
         now = now or _utcnow()
@@ -105,6 +216,7 @@ class BeneficiaryStore(_Store):
         row = BeneficiaryRow(
             national_id_hash=v.lookup_hash(new.national_id),
             national_id_enc=v.encrypt(new.national_id),
+            female=int(new.national_id[3]) % 2 == 1,
             full_name=display_form(new.full_name),
             name_key=match_key(new.full_name),
             date_of_birth_enc=v.encrypt(new.date_of_birth.isoformat()),
@@ -200,25 +312,12 @@ class PaymentStore(_Store):
                 .limit(limit)
             )
         ).scalars()
-        return [
-            Payment(
-                beneficiary_id=r.beneficiary_id,
-                period=r.period,
-                amount=r.amount,
-                status=r.status,
-                paid_on=r.paid_on,
-                method=r.method,
-                bank_name=r.bank_name,
-                account_last4=r.account_last4,
-                note=r.note,
-            )
-            for r in rows
-        ]
+        return [_payment(r) for r in rows]
 
 
 class UserStore(_Store):
     @staticmethod
-    def _record(row: UserRow) -> User:
+    def _record(row: Any) -> User:
         return User(
             id=row.id,
             channel=row.channel,
@@ -228,20 +327,18 @@ class UserStore(_Store):
             display_name=row.display_name,
         )
 
-    async def get_or_create(
+    async def open(
         self, channel: str, external_id: str, locale: str, display_name: str | None = None
-    ) -> tuple[User, bool]:
+    ) -> tuple[User, ConversationState | None, bool]:
+        """The user of this identity with their conversation state, in one query;
+        the user is created (with ``locale``) on first contact."""
+        conn = await self.session.connection()
         row = (
-            await self.session.execute(
-                select(UserRow).where(
-                    UserRow.channel == channel, UserRow.external_id == external_id
-                )
-            )
-        ).scalar_one_or_none()
+            await conn.execute(_OPEN_USER, {"channel": channel, "external_id": external_id})
+        ).first()
         now = _utcnow()
-        created = row is None
         if row is None:
-            row = UserRow(
+            new = UserRow(
                 channel=channel,
                 external_id=external_id,
                 locale=locale,
@@ -250,17 +347,28 @@ class UserStore(_Store):
                 created_at=now,
                 last_seen_at=now,
             )
-            self.session.add(row)
+            self.session.add(new)
             await self.session.flush()
-        else:
-            seen = (
-                row.last_seen_at
-                if row.last_seen_at.tzinfo
-                else row.last_seen_at.replace(tzinfo=UTC)
+            return self._record(new), None, True
+        seen = row.last_seen_at if row.last_seen_at.tzinfo else row.last_seen_at.replace(tzinfo=UTC)
+        if now - seen > LAST_SEEN_GRANULARITY:  # spare a write on every message
+            await self.session.execute(
+                update(_USERS).where(_USERS.c.id == row.id).values(last_seen_at=now)
             )
-            if now - seen > LAST_SEEN_GRANULARITY:  # spare a write on every message
-                row.last_seen_at = now
-        return self._record(row), created
+        state = None
+        if row.state is not None:
+            state = ConversationState(
+                state=row.state,
+                data=json.loads(row.data),
+                options=[(o[0], o[1]) for o in json.loads(row.options)],
+            )
+        return self._record(row), state, False
+
+    async def get_or_create(
+        self, channel: str, external_id: str, locale: str, display_name: str | None = None
+    ) -> tuple[User, bool]:
+        user, _state, created = await self.open(channel, external_id, locale, display_name)
+        return user, created
 
     async def set_locale(self, user_id: int, locale: str) -> None:
         row = await self.session.get(UserRow, user_id)
@@ -300,29 +408,30 @@ class LinkStore(_Store):
         await self.session.flush()
         return True
 
-    async def for_user(self, user_id: int, beneficiary_id: int | None = None) -> list[Link]:
-        """The user's links (optionally only to one beneficiary), with each
-        beneficiary's commune, in one query."""
-        q = (
-            select(LinkRow, BeneficiaryRow, CommuneRow)
-            .join(BeneficiaryRow, BeneficiaryRow.id == LinkRow.beneficiary_id)
-            .outerjoin(CommuneRow, CommuneRow.code == BeneficiaryRow.commune_code)
-            .where(LinkRow.user_id == user_id)
-            .order_by(LinkRow.id)
-        )
-        if beneficiary_id is not None:
-            q = q.where(LinkRow.beneficiary_id == beneficiary_id)
+    async def for_user(
+        self, user_id: int, beneficiary_id: int | None = None, period: str | None = None
+    ) -> list[Link]:
+        """The user's links (optionally only to one beneficiary), each with the
+        beneficiary's commune and, when ``period`` is given, that period's
+        payment -- all in one query."""
+        q = _LINKS_QUERIES[(beneficiary_id is not None, period is not None)]
+        params = {"user_id": user_id, "beneficiary_id": beneficiary_id, "period": period}
+        conn = await self.session.connection()
         out = []
-        for link, ben, commune in (await self.session.execute(q)).all():
-            female = int(self.vault.decrypt(ben.national_id_enc)[3]) % 2 == 1
+        for row in (await conn.execute(q, params)).all():
+            commune = _commune(_prefixed(row, "c_")) if row.c_code is not None else None
+            payment = None
+            if period is not None and row.p_period is not None:
+                payment = _payment(_prefixed(row, "p_"))
             out.append(
                 Link(
-                    user_id=link.user_id,
-                    beneficiary=_beneficiary(ben, female),
-                    relation=link.relation,
-                    via=link.via,
-                    created_at=link.created_at,
-                    commune=_commune(commune) if commune else None,
+                    user_id=row.user_id,
+                    beneficiary=_beneficiary(_prefixed(row, "b_")),
+                    relation=row.relation,
+                    via=row.via,
+                    created_at=row.created_at,
+                    commune=commune,
+                    payment=payment,
                 )
             )
         return out
@@ -343,16 +452,23 @@ class ConversationStore(_Store):
             options=[(o[0], o[1]) for o in json.loads(row.options)],
         )
 
-    async def save(self, user_id: int, state: ConversationState) -> None:
-        row = await self.session.get(ConversationRow, user_id)
-        if row is None:
-            row = ConversationRow(user_id=user_id)
-            self.session.add(row)
-        row.state = state.state
-        row.data = json.dumps(state.data, ensure_ascii=False)
-        row.options = json.dumps([list(o) for o in state.options], ensure_ascii=False)
-        row.updated_at = _utcnow()
-        await self.session.flush()
+    async def save(
+        self, user_id: int, state: ConversationState, *, exists: bool | None = None
+    ) -> None:
+        """Write the state; ``exists`` (when the caller knows) spares a lookup."""
+        values = {
+            "state": state.state,
+            "data": json.dumps(state.data, ensure_ascii=False),
+            "options": json.dumps([list(o) for o in state.options], ensure_ascii=False),
+            "updated_at": _utcnow(),
+        }
+        if exists is None:
+            exists = await self.load(user_id) is not None
+        conn = await self.session.connection()
+        if exists:
+            await conn.execute(_CONV_UPDATE, {"uid": user_id, **values})
+        else:
+            await conn.execute(_CONV_INSERT, {"user_id": user_id, **values})
 
 
 class AttemptStore(_Store):
@@ -395,16 +511,17 @@ class AuditStore(_Store):
         at: datetime | None = None,
         **detail: object,
     ) -> None:
-        self.session.add(
-            AuditRow(
-                at=at or _utcnow(),
-                user_id=user_id,
-                action=action,
-                beneficiary_id=beneficiary_id,
-                detail=json.dumps(detail, ensure_ascii=False, default=str),
-            )
+        conn = await self.session.connection()
+        await conn.execute(
+            _AUDIT_INSERT,
+            {
+                "at": at or _utcnow(),
+                "user_id": user_id,
+                "action": action,
+                "beneficiary_id": beneficiary_id,
+                "detail": json.dumps(detail, ensure_ascii=False, default=str),
+            },
         )
-        await self.session.flush()
 
     async def recent(self, limit: int = 100) -> list[AuditEntry]:
         rows = (

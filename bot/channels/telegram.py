@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from aiohttp import web
@@ -40,6 +40,7 @@ from handlers.types import Incoming, Reply
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
+KEYBOARD_CACHE = 50_000  # chats whose current menu keyboard is remembered
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 # The command menu, in each language (set with setMyCommands).
@@ -113,6 +114,7 @@ class TelegramChannel:
         webhook: bool = False,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
+        concurrency: int = 4,
     ) -> None:
         self.dispatcher = dispatcher
         self.catalogs = catalogs
@@ -128,13 +130,17 @@ class TelegramChannel:
             )
         if webhook:
             builder = builder.updater(None)
-        # Updates of different people are handled concurrently; one person's are
-        # kept in order by the dispatcher's per-user lock.
-        builder = builder.concurrent_updates(int(os.environ.get("TELEGRAM_CONCURRENCY", "64")))
+        # Updates of different people are handled concurrently (a few at a time:
+        # more only adds contention in the HTTP client); one person's are kept
+        # in order by the dispatcher's per-user lock.
+        builder = builder.concurrent_updates(concurrency)
         self.application: Application = builder.build()
         self.application.add_handler(CallbackQueryHandler(self._on_callback))
         self.application.add_handler(MessageHandler(filters.ALL, self._on_message))
         self.application.add_error_handler(self._on_error)
+        # The main menu is a persistent keyboard: Telegram keeps showing it, so
+        # it is sent again only when it changes (saves data on slow phones).
+        self._keyboards: OrderedDict[int, str] = OrderedDict()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -246,10 +252,22 @@ class TelegramChannel:
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram: error while handling an update", exc_info=context.error)
 
+    def _markup_for(self, chat_id: int, reply: Reply):  # type: ignore[no-untyped-def]
+        markup = render_markup(reply)
+        if isinstance(markup, ReplyKeyboardMarkup):
+            key = repr(markup.to_dict())
+            if markup.is_persistent and self._keyboards.get(chat_id) == key:
+                return None  # already on the person's screen
+            self._keyboards[chat_id] = key
+            self._keyboards.move_to_end(chat_id)
+            while len(self._keyboards) > KEYBOARD_CACHE:
+                self._keyboards.popitem(last=False)
+        return markup
+
     async def send(self, chat_id: int, replies: Sequence[Reply]) -> None:
         bot = self.application.bot
         for reply in replies:
-            markup = render_markup(reply)
+            markup = self._markup_for(chat_id, reply)
             parts = split_text(reply.text)
             for i, part in enumerate(parts):
                 last = i == len(parts) - 1

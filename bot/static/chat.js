@@ -6,48 +6,97 @@
   var form = document.getElementById("send");
   var input = document.getElementById("text");
   var queue = Promise.resolve();  // one request at a time, none dropped
+  var NAV = { "nav:back": true, "nav:menu": true };  // not an answer to the question
+  var nearEnd = true;  // the log is scrolled to its end (kept there when it resizes)
+
+  function atEnd() { return log.scrollHeight - log.scrollTop - log.clientHeight < 24; }
+  function scrollToEnd() { log.scrollTop = log.scrollHeight; nearEnd = true; }
+
+  // Show the newest bot message: the end of the log (with its buttons), but a
+  // message taller than the log is shown from its first line.
+  function showLatest(el) {
+    var end = log.scrollHeight - log.clientHeight;
+    log.scrollTop = Math.max(0, Math.min(end, el.offsetTop - 12));
+    nearEnd = atEnd();
+  }
+
+  log.addEventListener("scroll", function () { nearEnd = atEnd(); }, { passive: true });
+  if (window.ResizeObserver) {
+    // The on-screen keyboard shrinks the log: keep the newest message in sight.
+    new ResizeObserver(function () { if (nearEnd) { scrollToEnd(); } }).observe(log);
+  }
 
   function bubble(text, who) {
     var div = document.createElement("div");
     div.className = "msg " + who;
     div.textContent = text;  // never HTML: text from the bot or the user
     log.appendChild(div);
-    div.scrollIntoView({ block: "end" });
     return div;
   }
 
   function optionButton(opt) {
     var b = document.createElement("button");
     b.type = "button";
-    b.className = "option";
+    b.className = NAV[opt.id] ? "option nav" : "option";
     b.textContent = opt.label;
     b.dataset.option = opt.id;
-    b.addEventListener("click", function () { send({ option: opt.id }, opt.label); });
+    b.addEventListener("click", function () { send({ option: opt.id }, opt.label, b); });
     return b;
   }
 
+  // The person answered: earlier choices in the conversation are greyed out so
+  // they are not tapped by mistake (the menu stays active). Returns them so a
+  // failed send can give them back.
+  function retireOptions(tapped) {
+    var retired = Array.prototype.filter.call(
+      log.querySelectorAll("button.option"), function (b) { return !b.disabled; });
+    retired.forEach(function (b) { b.disabled = true; });
+    if (tapped && log.contains(tapped)) { tapped.classList.add("chosen"); }
+    return retired;
+  }
+
+  // Waiting for typed text (an ID, a date): the last reply that offers buttons
+  // offers only back/menu, or no reply offers any.
+  function waitsForText(replies) {
+    for (var i = replies.length - 1; i >= 0; i--) {
+      var opts = replies[i].options || [];
+      if (opts.length) {
+        return replies[i].keyboard !== "menu" && opts.every(function (o) { return NAV[o.id]; });
+      }
+    }
+    return true;
+  }
+
   function render(replies) {
+    var last = null;
     replies.forEach(function (r) {
-      bubble(r.text, "bot");
+      last = bubble(r.text, "bot");
       if (!r.options || !r.options.length) { return; }
       if (r.keyboard === "menu") {
         menu.replaceChildren.apply(menu, r.options.map(optionButton));
+        menu.scrollTop = 0;  // the first item (check my allowance) in sight
       } else {
         var box = document.createElement("div");
         box.className = "options";
         r.options.forEach(function (o) { box.appendChild(optionButton(o)); });
         log.appendChild(box);
-        box.scrollIntoView({ block: "end" });
       }
     });
+    if (!last) { return; }
+    showLatest(last);
+    // Only when typing is the next step: focusing pops up the phone's keyboard.
+    if (waitsForText(replies) && document.activeElement !== input) {
+      input.focus({ preventScroll: true });
+    }
   }
 
-  function send(body, shown) {
-    if (shown) { bubble(shown, "me"); }
-    queue = queue.then(function () { return post(body); });
+  function send(body, shown, tapped) {
+    var retired = retireOptions(tapped);
+    if (shown) { bubble(shown, "me"); scrollToEnd(); }
+    queue = queue.then(function () { return post(body, retired); });
   }
 
-  function post(body) {
+  function post(body, retired) {
     return fetch("/api/chat", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -59,7 +108,9 @@
     }).then(function (data) {
       render(data.replies || []);
     }).catch(function () {
-      bubble("Không gửi được. Xin thử lại. / Could not send. Please try again.", "bot");
+      // Not delivered: the choices are still open.
+      retired.forEach(function (b) { b.disabled = false; b.classList.remove("chosen"); });
+      showLatest(bubble("Không gửi được. Xin thử lại. / Could not send. Please try again.", "bot"));
     });
   }
 
@@ -68,8 +119,8 @@
     var text = input.value.trim();
     if (!text) { return; }
     input.value = "";
-    send({ text: text }, text);
+    send({ text: text }, text, null);
   });
 
-  send({ command: "start" }, null);
+  send({ command: "start" }, null, null);
 })();

@@ -150,6 +150,94 @@ async def test_readable_on_a_phone(browser, server_url, tmp_path):
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 1000
 
 
+async def in_viewport(locator) -> bool:
+    """Whether the element is wholly on the screen as it is now (no scrolling)."""
+    box = await locator.bounding_box()
+    assert box is not None
+    return (
+        box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= PHONE["width"]
+        and box["y"] + box["height"] <= PHONE["height"]
+    )
+
+
+async def test_phone_keeps_the_input_in_sight_when_asked_for_the_id(browser, server_url, tmp_path):
+    page = await browser.new_page(viewport=PHONE)
+    await open_chat(page, server_url)
+    box = page.get_by_role("textbox", name="Nhập tin nhắn")
+    send = page.get_by_role("button", name="Gửi", exact=True)
+    # Waiting for a tap, not for typing: no keyboard popping up.
+    await expect(box).not_to_be_focused()
+
+    # A few rounds so the conversation is longer than the screen.
+    for asked in range(1, 3):
+        await page.get_by_role("button", name=STATUS_BUTTON, exact=True).click()
+        await expect(bot_says(page, "hỏi cho ai")).to_have_count(asked)
+        await expect(box).not_to_be_focused()
+        await page.locator(".options").last.get_by_role("button", name="🏠 Menu").click()
+        await expect(bot_says(page, "Xin bấm một nút")).to_have_count(asked + 1)
+    await page.get_by_role("button", name=STATUS_BUTTON, exact=True).click()
+    await expect(bot_says(page, "hỏi cho ai")).to_have_count(3)
+    choice = page.locator(".options").nth(2).get_by_role("button", name=SELF_BUTTON, exact=True)
+    await choice.click()
+    asked = bot_says(page, "12 số").last
+    await expect(asked).to_be_visible()
+
+    # The person answered: the choices offered before are greyed out and
+    # inert, the ones of the question now asked are not; the menu stays usable.
+    await expect(choice).to_be_disabled()
+    answered = await page.locator(".options").evaluate_all(
+        "boxes => boxes.map(box => [...box.querySelectorAll('button')].every(b => b.disabled))"
+    )
+    assert answered == [True, True, True, False]
+    await expect(page.locator(".options").last.get_by_role("button").first).to_be_enabled()
+    await expect(page.locator("#menu button:disabled")).to_have_count(0)
+    greyed, active = [
+        await b.evaluate("el => getComputedStyle(el).backgroundColor")
+        for b in (
+            page.locator(".options button:disabled:not(.chosen)").first,
+            page.locator("#menu button").first,
+        )
+    ]
+    assert greyed != active
+
+    # Typing is next: the input has focus, and it, "Gửi" and the question are
+    # all on the screen without scrolling the page.
+    await expect(box).to_be_focused()
+    assert await page.evaluate("window.scrollY") == 0
+    assert await page.evaluate("document.documentElement.scrollHeight") <= PHONE["height"]
+    assert await in_viewport(box), await box.bounding_box()
+    assert await in_viewport(send), await send.bounding_box()
+    assert await in_viewport(page.locator(".msg.bot").last)
+    # The conversation did not fit: the log scrolled, the page did not.
+    assert await page.evaluate("document.getElementById('log').scrollTop") > 0
+    # Nothing of the log is hidden behind the input.
+    log_box = await page.locator("#log").bounding_box()
+    input_box = await box.bounding_box()
+    assert log_box is not None and input_box is not None
+    assert log_box["y"] + log_box["height"] <= input_box["y"]
+    # One tap still reaches the status check, and it is large enough.
+    status = page.get_by_role("button", name=STATUS_BUTTON, exact=True)
+    assert await in_viewport(status)
+    status_box = await status.bounding_box()
+    assert status_box is not None and status_box["height"] >= 44
+
+    shot = tmp_path / "phone-id-step.png"
+    await page.screenshot(path=str(shot))
+    if os.environ.get("BROWSER_SHOTS"):
+        shutil.copy(shot, os.environ["BROWSER_SHOTS"])
+
+    # Typing the ID: the new messages are shown, not hidden behind the input.
+    await box.fill(PHAM.national_id)
+    await box.press("Enter")
+    date_question = bot_says(page, "ngày sinh")
+    await expect(date_question).to_be_visible()
+    assert await in_viewport(date_question)
+    assert await in_viewport(box)
+    await expect(box).to_be_focused()
+
+
 def test_missing_chromium_skips_locally_and_fails_on_ci(monkeypatch):
     monkeypatch.setattr(os, "access", lambda path, mode: False)
     monkeypatch.setattr(shutil, "which", lambda name: None)

@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("national_id_hash", sa.String(length=64), nullable=False),
         sa.Column("national_id_enc", sa.Text(), nullable=False),
+        sa.Column("female", sa.Boolean(), nullable=False),
         sa.Column("full_name", sa.String(length=200), nullable=False),
         sa.Column("name_key", sa.String(length=200), nullable=False),
         sa.Column("date_of_birth_enc", sa.Text(), nullable=False),
