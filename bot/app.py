@@ -79,7 +79,7 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
     dispatcher = Dispatcher(db, catalogs, route, clock=clock)
     web_app = web.Application(client_max_size=2 * 1024 * 1024)
     if settings.web_enabled:
-        web_app.add_routes(WebChat(dispatcher).routes())
+        web_app.add_routes(WebChat(dispatcher, secure_cookie=settings.web_secure_cookie).routes())
     web_app.add_routes([web.get("/healthz", _healthz)])
     telegram = None
     if settings.telegram_token:

@@ -32,13 +32,8 @@ class Settings:
     telegram_webhook_secret: str | None = None
     telegram_rate_limit: float = 30.0  # messages a second overall; 0 turns the limiter off
     telegram_concurrency: int = 4  # updates of different people handled at once
-    zalo_token: str | None = None
-    zalo_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
+    web_secure_cookie: bool = False  # set when the web chat is served over https
     log_level: str = "INFO"
-
-    @property
-    def data_dir(self) -> Path:
-        return Path(os.environ.get("BOT_DATA_DIR", "data"))
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -74,7 +69,7 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
     e = os.environ.get
     data_dir = Path(e("BOT_DATA_DIR", "data"))
     values: dict[str, object] = {
-        "database_url": e("BOT_DATABASE_URL", DEFAULT_DATABASE_URL),
+        "database_url": e("BOT_DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir}/bot.db",
         "default_locale": e("BOT_DEFAULT_LOCALE", "vi"),
         "web_host": e("BOT_WEB_HOST", "127.0.0.1"),
         "web_port": int(e("BOT_WEB_PORT", "8080")),
@@ -86,8 +81,7 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "telegram_webhook_secret": e("TELEGRAM_WEBHOOK_SECRET") or None,
         "telegram_rate_limit": float(e("TELEGRAM_RATE_LIMIT", "30")),
         "telegram_concurrency": int(e("TELEGRAM_CONCURRENCY", "4")),
-        "zalo_token": e("ZALO_BOT_TOKEN") or None,
-        "zalo_api_base_url": e("ZALO_API_BASE_URL", "https://bot-api.zaloplatforms.com/bot"),
+        "web_secure_cookie": _bool(e("BOT_WEB_SECURE_COOKIE"), False),
         "log_level": e("BOT_LOG_LEVEL", "INFO"),
     }
     values.update(overrides)
