@@ -381,7 +381,7 @@ async def start_link(ctx: Context) -> None:
         return
     ctx.goto("link_who")
     options = [Option(oid, ctx._(label)) for oid, _rel, label in RELATIONS]
-    channel_can_share = ctx.incoming.channel == "telegram"
+    channel_can_share = ctx.incoming.can_share_contact
     text = ctx._(
         "To see the allowance, I need to check once who you are asking for. "
         "Whom are you asking for?"

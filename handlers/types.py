@@ -65,3 +65,5 @@ class Incoming:
     location: tuple[float, float] | None = None
     locale: str | None = None
     display_name: str | None = None
+    # The channel can offer a "share my phone number" button (Telegram).
+    can_share_contact: bool = False

@@ -7,8 +7,9 @@ Every store is bound to one AsyncSession, i.e. to one transaction opened by
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +36,8 @@ from storage.records import (
     Payment,
     User,
 )
+
+R = TypeVar("R")
 
 LAST_SEEN_GRANULARITY = timedelta(minutes=10)
 
@@ -135,18 +138,21 @@ def _prefixed(row: Any, prefix: str) -> Any:
     return _Prefixed(row, prefix)
 
 
-def _payment(r: Any) -> Payment:
-    return Payment(
-        beneficiary_id=r.beneficiary_id,
-        period=r.period,
-        amount=r.amount,
-        status=r.status,
-        paid_on=r.paid_on,
-        method=r.method,
-        bank_name=r.bank_name,
-        account_last4=r.account_last4,
-        note=r.note,
-    )
+def _from_row(cls: type[R], row: Any) -> R:
+    """A record from an ORM row or a Core row whose columns carry its field names."""
+    return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})  # type: ignore[arg-type]
+
+
+def _payment(row: Any) -> Payment:
+    return _from_row(Payment, row)
+
+
+def _commune(row: Any) -> Commune:
+    return _from_row(Commune, row)
+
+
+def _beneficiary(row: Any) -> Beneficiary:
+    return _from_row(Beneficiary, row)
 
 
 def _utcnow() -> datetime:
@@ -157,18 +163,6 @@ class _Store:
     def __init__(self, session: AsyncSession, vault: Vault) -> None:
         self.session = session
         self.vault = vault
-
-
-def _commune(row: Any) -> Commune:
-    return Commune(
-        code=row.code,
-        name=row.name,
-        province_code=row.province_code,
-        province_name=row.province_name,
-        payment_day=row.payment_day,
-        officer_name=row.officer_name,
-        officer_phone=row.officer_phone,
-    )
 
 
 class CommuneStore(_Store):
@@ -188,22 +182,6 @@ class CommuneStore(_Store):
     async def get(self, code: str) -> Commune | None:
         row = await self.session.get(CommuneRow, code)
         return _commune(row) if row else None
-
-
-def _beneficiary(row: Any) -> Beneficiary:
-    """A Beneficiary from an ORM row or a Core row with the same column names."""
-    return Beneficiary(
-        id=row.id,
-        full_name=row.full_name,
-        commune_code=row.commune_code,
-        village=row.village,
-        category=row.category,
-        monthly_amount=row.monthly_amount,
-        payment_method=row.payment_method,
-        bank_name=row.bank_name,
-        account_last4=row.account_last4,
-        female=row.female,
-    )
 
 
 class BeneficiaryStore(_Store):

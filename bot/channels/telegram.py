@@ -228,6 +228,7 @@ class TelegramChannel:
             location=location,
             locale=user.language_code,
             display_name=user.full_name,
+            can_share_contact=True,
         )
         replies = await self.dispatcher.handle(incoming)
         await self.send(update.effective_chat.id, replies)
@@ -245,6 +246,7 @@ class TelegramChannel:
             option=query.data or "",
             locale=user.language_code,
             display_name=user.full_name,
+            can_share_contact=True,
         )
         replies = await self.dispatcher.handle(incoming)
         await self.send(chat_id, replies)

@@ -233,3 +233,17 @@ def test_long_messages_are_split_on_line_boundaries():
     assert all(len(p) <= 1000 for p in parts)
     assert "\n".join(parts).split("\n") == lines
     assert split_text("ngắn") == ["ngắn"]
+
+
+async def test_persistent_menu_is_sent_again_only_when_it_changes(bot, fake):
+    person = Person(fake, 1009)
+    await person.text("/status")
+    await person.tap("who:self")
+    await person.text(PHAM.national_id)
+    _confirmed, first = await person.text("15/03/1940", expect=2)
+    assert keyboard_labels(first)[0] == "💰 Kiểm tra tiền trợ cấp"
+    (again,) = await person.text("💰 Kiểm tra tiền trợ cấp")
+    assert again.text == PAID_VI
+    assert again.reply_markup is None  # the same keyboard is still on screen
+    (english,) = await person.tap("lang:en")
+    assert keyboard_labels(english)[0] == "💰 Check my allowance"  # changed: sent again
