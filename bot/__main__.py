@@ -9,7 +9,9 @@ import os
 import sys
 from pathlib import Path
 
-from bot.config import load_settings
+from dotenv import load_dotenv
+
+from bot.config import ConfigError, Settings, load_settings
 
 DEMO_DB = "data/demo.db"
 
@@ -51,6 +53,7 @@ def _logging(level: str) -> None:
     )
     # httpx logs every request URL, and Telegram's URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 async def _db_upgrade() -> None:
@@ -70,14 +73,23 @@ async def _demo(count: int, serve_after: bool) -> None:
     from bot.demo import seed_demo
     from storage import Database, Vault
 
-    url = os.environ.get("BOT_DEMO_DATABASE_URL", f"sqlite+aiosqlite:///{DEMO_DB}")
-    if url.startswith("sqlite") and url.endswith(DEMO_DB):
-        for suffix in ("", "-wal", "-shm"):
-            Path(DEMO_DB + suffix).unlink(missing_ok=True)
+    demo_file = Path(os.environ.get("BOT_DATA_DIR", "data")) / "demo.db"
+    url = os.environ.get("BOT_DEMO_DATABASE_URL") or f"sqlite+aiosqlite:///{demo_file}"
+    if url == f"sqlite+aiosqlite:///{demo_file}":
+        for suffix in ("", "-wal", "-shm"):  # a fresh demo every time
+            Path(f"{demo_file}{suffix}").unlink(missing_ok=True)
     settings = load_settings(database_url=url)
     db = Database(url, Vault(settings.secret_key))
     try:
         await db.upgrade()
+        async with db.transaction() as tx:
+            existing = await tx.beneficiaries.count()
+        if existing:
+            # Never mix fictitious people into a database that holds real ones.
+            raise SystemExit(
+                f"demo: {url} already holds {existing} beneficiaries; "
+                "point BOT_DEMO_DATABASE_URL at an empty database"
+            )
         samples = await seed_demo(db, count=count)
     finally:
         await db.dispose()
@@ -100,28 +112,34 @@ async def _demo(count: int, serve_after: bool) -> None:
     ]
     print("\n".join(lines), flush=True)
     if serve_after:
-        await serve(settings, banner="Web chat: http://127.0.0.1:{port}/  (Ctrl+C to stop)")
+        await serve(settings, banner=_banner(settings))
+
+
+def _banner(settings: Settings) -> str:
+    host = "127.0.0.1" if settings.web_host in ("0.0.0.0", "::") else settings.web_host
+    return f"Web chat: http://{host}:{{port}}/  (Ctrl+C to stop)"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings_level = os.environ.get("BOT_LOG_LEVEL", "INFO")
-    _logging(settings_level)
+    if Path(".env").exists():
+        load_dotenv(".env", override=False)  # before anything reads the environment
+    _logging(os.environ.get("BOT_LOG_LEVEL", "INFO"))
     try:
         if args.command == "run":
             from bot.app import serve
 
             settings = load_settings()
-            banner = None
-            if settings.web_enabled:
-                banner = f"Web chat: http://{settings.web_host}:{{port}}/  (Ctrl+C to stop)"
-            asyncio.run(serve(settings, banner=banner))
+            asyncio.run(serve(settings, banner=_banner(settings) if settings.web_enabled else None))
         elif args.command == "demo":
             asyncio.run(_demo(args.count, not args.no_serve))
         elif args.command == "db" and args.db_command == "upgrade":
             asyncio.run(_db_upgrade())
     except KeyboardInterrupt:
         pass
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from aiohttp import web
 
 from bot.channels.web import WebChat
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from handlers.citizen import route
 from handlers.core import Dispatcher
 from handlers.i18n import Catalogs
@@ -44,7 +44,15 @@ class App:
             self._runner = web.AppRunner(self.web_app, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, s.web_host, s.web_port)
-            await site.start()
+            try:
+                await site.start()
+            except OSError as err:
+                await self._runner.cleanup()
+                await self.db.dispose()
+                raise ConfigError(
+                    f"cannot listen on {s.web_host}:{s.web_port} ({err.strerror}); "
+                    "is another copy running? Choose another port with BOT_WEB_PORT"
+                ) from None
             server = getattr(site, "_server", None)
             sockets = getattr(server, "sockets", None) or []
             self.bound_port = sockets[0].getsockname()[1] if sockets else s.web_port

@@ -17,6 +17,26 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
 DEFAULT_TELEGRAM_API = "https://api.telegram.org/bot"
 
 
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def _int(name: str, default: str) -> int:
+    raw = os.environ.get(name, default)
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _float(name: str, default: str) -> float:
+    raw = os.environ.get(name, default)
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -72,21 +92,23 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "database_url": e("BOT_DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir}/bot.db",
         "default_locale": e("BOT_DEFAULT_LOCALE", "vi"),
         "web_host": e("BOT_WEB_HOST", "127.0.0.1"),
-        "web_port": int(e("BOT_WEB_PORT", "8080")),
+        "web_port": _int("BOT_WEB_PORT", "8080"),
         "web_enabled": _bool(e("BOT_WEB_ENABLED"), True),
         "telegram_token": e("TELEGRAM_BOT_TOKEN") or None,
         "telegram_api_base_url": e("TELEGRAM_API_BASE_URL", DEFAULT_TELEGRAM_API),
         "telegram_mode": e("TELEGRAM_MODE", "polling"),
         "telegram_webhook_url": e("TELEGRAM_WEBHOOK_URL") or None,
         "telegram_webhook_secret": e("TELEGRAM_WEBHOOK_SECRET") or None,
-        "telegram_rate_limit": float(e("TELEGRAM_RATE_LIMIT", "30")),
-        "telegram_concurrency": int(e("TELEGRAM_CONCURRENCY", "4")),
+        "telegram_rate_limit": _float("TELEGRAM_RATE_LIMIT", "30"),
+        "telegram_concurrency": _int("TELEGRAM_CONCURRENCY", "4"),
         "web_secure_cookie": _bool(e("BOT_WEB_SECURE_COOKIE"), False),
         "log_level": e("BOT_LOG_LEVEL", "INFO"),
     }
     values.update(overrides)
     if "secret_key" not in values:
         values["secret_key"] = _secret_key(data_dir)
+    if len(str(values["secret_key"])) < 16:
+        raise ConfigError("BOT_SECRET_KEY must be at least 16 characters")
     settings = Settings(**values)  # type: ignore[arg-type]
     if settings.telegram_mode not in ("polling", "webhook"):
         raise SystemExit("TELEGRAM_MODE must be 'polling' or 'webhook'")

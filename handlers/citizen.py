@@ -18,7 +18,7 @@ from __future__ import annotations
 import phonenumbers
 
 from handlers.core import Context, resolve_option
-from handlers.dates import parse_date
+from handlers.dates import DateProblem, parse_typed_date
 from handlers.i18n import LANGUAGE_NAMES, SUPPORTED, _
 from handlers.ids import birth_year_from_id, check_id_against_birth, check_id_format, normalize_id
 from handlers.text import best_intent, words
@@ -89,7 +89,9 @@ FAQ = [
 ]
 
 GLOBAL_MENU = {"menu", "main menu", "trang chu", "bat dau", "start"}
-GLOBAL_CANCEL = {"huy", "cancel", "thoi", "dung", "stop", "huy bo"}
+GLOBAL_CANCEL = {"huy", "cancel", "thoi", "dung", "stop", "huy bo", "thoat", "exit"}
+# Steps that wait for typed data: there a number is data, not an option number.
+DATA_STEPS = {"link_id", "link_dob"}
 GLOBAL_BACK = {"quay lai", "back", "tro lai", "lui"}
 
 # Free-text intents, as matching keys (no diacritics, lower case). A phrase
@@ -135,6 +137,25 @@ INTENTS: dict[str, list[str]] = {
 }
 
 
+# How people say whom they ask for, typed instead of tapped.
+RELATION_WORDS: dict[str, list[str]] = {
+    "self": ["cho toi", "ban than", "chinh toi", "cua toi", "myself", "for me"],
+    # Longer phrases win, so "cho me toi" beats "cho toi". "ba toi" is left
+    # out: it is "my father" in the south and "my grandmother" elsewhere.
+    "child": [
+        "cho me toi", "cho bo toi", "cho cha toi", "me toi", "bo toi", "cha toi",
+        "cha me", "bo me", "cho me", "my mother", "my father", "mother", "father",
+    ],
+    "spouse": ["cho vo toi", "cho chong toi", "vo toi", "chong toi", "husband", "wife"],
+    "grandchild": [
+        "cho ong toi", "ong toi", "ba noi", "ba ngoai", "ong noi", "ong ngoai",
+        "grandmother", "grandfather", "grandparent",
+    ],
+    "carer": ["cham soc", "care"],
+    "other": ["nguoi than", "ho hang", "relative"],
+}  # fmt: skip
+
+
 def main_menu(ctx: Context) -> list[Option]:
     return [Option(oid, ctx._(label)) for oid, label in MENU_ITEMS]
 
@@ -145,6 +166,8 @@ def nav(ctx: Context, back: bool = True) -> list[Option]:
 
 
 def person_name(ctx: Context, ben: Beneficiary) -> str:
+    if ben.birth_year and ctx.local_now.year - ben.birth_year < 16:
+        return ctx._("Young {name}", name=ben.full_name)
     if ben.female:
         return ctx._("Ms {name}", name=ben.full_name)
     return ctx._("Mr {name}", name=ben.full_name)
@@ -179,7 +202,27 @@ async def route(ctx: Context) -> None:
     if inc.text.strip():
         await _free_text(ctx, inc.text)
         return
-    show_menu(ctx)
+    await reprompt(ctx)
+
+
+async def reprompt(ctx: Context) -> None:
+    """A photo, sticker, voice message or empty text: say so, and ask the
+    current step's question again instead of dropping what was typed."""
+    note = ctx._(
+        "I can only read typed words and numbers, not pictures, stickers or voice messages."
+    )
+    state = ctx.state.state
+    if state == "link_id":
+        ctx.say(note)
+        ask_id(ctx, ctx.state.data.get("relation", "self"))
+    elif state == "link_dob":
+        ctx.say(note)
+        ask_dob(ctx, ctx.state.data.get("relation", "self"), ctx.state.data)
+    elif state == "link_who":
+        ctx.say(note)
+        await start_link(ctx)
+    else:
+        show_menu(ctx, note)
 
 
 def _option_from_text(ctx: Context, text: str) -> str | None:
@@ -190,7 +233,8 @@ def _option_from_text(ctx: Context, text: str) -> str | None:
         return "nav:cancel"
     if key in GLOBAL_BACK:
         return "nav:back"
-    # While the bot waits for a number (ID) or a date, only exact option words count.
+    if ctx.state.state in DATA_STEPS and any(ch.isdigit() for ch in text):
+        return None
     found = resolve_option(text, ctx.state.options)
     if found:
         return found
@@ -259,21 +303,26 @@ async def _option(ctx: Context, option: str) -> None:
         answer_faq(ctx, option)
     elif prefix == "who":
         await choose_who(ctx, option)
-    elif prefix == "ben" and value.isdigit():
+    elif prefix == "ben" and _small_id(value):
         await show_status(ctx, int(value))
-    elif prefix == "hist" and value.isdigit():
+    elif prefix == "hist" and _small_id(value):
         await show_history(ctx, int(value))
     elif option == "people:add":
         await start_link(ctx)
     elif option == "people:forget":
         ask_forget(ctx)
-    elif option == "forget:yes":
+    elif option == "forget:yes" and state == "forget":
         await forget(ctx)
     elif option == "forget:no":
         show_menu(ctx, ctx._("Nothing was removed."))
     else:
         # An old button from an earlier message.
         show_menu(ctx, ctx._("That button is no longer active. Here is the menu."))
+
+
+def _small_id(value: str) -> bool:
+    """An id from a button: ASCII digits that fit a database integer."""
+    return 0 < len(value) <= 9 and set(value) <= set("0123456789")
 
 
 async def _back(ctx: Context) -> None:
@@ -295,6 +344,14 @@ async def _free_text(ctx: Context, text: str) -> None:
         return
     if state == "link_dob":
         await receive_dob(ctx, text)
+        return
+    if state == "link_who":
+        relation = best_intent(text, RELATION_WORDS)
+        if relation is not None:
+            ask_id(ctx, relation)
+        else:
+            ctx.say(ctx._("Please tap one of the buttons to say whom you are asking for."))
+            await start_link(ctx)
         return
     if state == "locked" and best_intent(text, INTENTS) is None:
         # Whatever they type while checks are paused, say why again.
@@ -344,20 +401,48 @@ async def set_language(ctx: Context, code: str) -> None:
 # ---------------------------------------------------------------- linking
 
 
-async def _lock_message(ctx: Context, id_hash: str | None) -> str | None:
-    """The cooling-off message when too many checks failed, else None."""
+def _actor_key(ctx: Context) -> str:
+    return ctx.db.vault.lookup_hash(f"{ctx.user.channel}:{ctx.user.external_id}")
+
+
+async def _failure_windows(ctx: Context, id_hash: str | None) -> list[tuple[list, int]]:
+    """(failure times, limit) for this person, their network origin and the ID."""
     lim = ctx.limits
     since = ctx.now - lim.window
-    actor = ctx.db.vault.lookup_hash(f"{ctx.user.channel}:{ctx.user.external_id}")
-    until = None
-    mine = await ctx.tx.attempts.failures_since(since, actor_key=actor)
-    if len(mine) >= lim.failures_per_user:
-        until = mine[-lim.failures_per_user] + lim.window
+    out = [
+        (
+            await ctx.tx.attempts.failures_since(since, actor_key=_actor_key(ctx)),
+            lim.failures_per_user,
+        )
+    ]
+    if ctx.incoming.origin:
+        out.append(
+            (
+                await ctx.tx.attempts.failures_since(since, origin=ctx.incoming.origin),
+                lim.failures_per_origin,
+            )
+        )
     if id_hash is not None:
-        theirs = await ctx.tx.attempts.failures_since(since, national_id_hash=id_hash)
-        if len(theirs) >= lim.failures_per_id:
-            t2 = theirs[-lim.failures_per_id] + lim.window
-            until = max(until, t2) if until else t2
+        out.append(
+            (
+                await ctx.tx.attempts.failures_since(since, national_id_hash=id_hash),
+                lim.failures_per_id,
+            )
+        )
+    return out
+
+
+async def _attempts_left(ctx: Context, id_hash: str | None) -> int:
+    return min(limit - len(times) for times, limit in await _failure_windows(ctx, id_hash))
+
+
+async def _lock_message(ctx: Context, id_hash: str | None) -> str | None:
+    """The cooling-off message when too many checks failed, else None."""
+    until = None
+    for times, limit in await _failure_windows(ctx, id_hash):
+        if len(times) >= limit:
+            ends = times[-limit] + ctx.limits.window
+            until = max(until, ends) if until else ends
     if until is None:
         return None
     local = until.astimezone(ctx.local_now.tzinfo)
@@ -382,14 +467,17 @@ async def start_link(ctx: Context) -> None:
     ctx.goto("link_who")
     options = [Option(oid, ctx._(label)) for oid, _rel, label in RELATIONS]
     channel_can_share = ctx.incoming.can_share_contact
-    text = ctx._(
-        "To see the allowance, I need to check once who you are asking for. "
-        "Whom are you asking for?"
-    )
     if channel_can_share:
-        text += "\n" + ctx._(
+        text = ctx._(
+            "To see the allowance, I need to check once who you are asking for. "
+            "Whom are you asking for?\n"
             "If your phone number is on the commune's list, you can also tap “📱 Share my "
             "phone number” at the bottom of the screen."
+        )
+    else:
+        text = ctx._(
+            "To see the allowance, I need to check once who you are asking for. "
+            "Whom are you asking for?"
         )
     ctx.say(
         text,
@@ -421,29 +509,31 @@ def ask_id(ctx: Context, relation: str) -> None:
     ctx.say(text, nav(ctx))
 
 
+def split_id_and_date(text: str) -> tuple[str, str] | None:
+    """ "001140001234 15/3/1940" -> the ID and the date, when both were typed."""
+    count = 0
+    for i, ch in enumerate(text):
+        if ch in "0123456789":
+            count += 1
+            if count == 12:
+                rest = text[i + 1 :]
+                if rest.strip() and not rest[0].isdigit() and any(c.isdigit() for c in rest):
+                    return text[: i + 1], rest
+                return None
+        elif count and ch not in " .-":
+            return None
+    return None
+
+
 async def receive_id(ctx: Context, text: str) -> None:
+    both = split_id_and_date(text.strip())
+    date_text = None
+    if both is not None:  # ID and date of birth in one message: take both
+        text, date_text = both
     national_id = normalize_id(text)
     problem = check_id_format(national_id)
-    if problem and problem.code == "length":
-        ctx.say(
-            ctx._(
-                "A citizen ID has exactly 12 digits, but I counted {count}. Please check the "
-                "card and type all 12 digits, for example: 001196001234",
-                count=len(national_id),
-            ),
-            nav(ctx),
-        )
-        return
-    if problem and problem.code == "province":
-        ctx.say(
-            ctx._(
-                "The first 3 digits of a citizen ID are the code of the province where the birth "
-                "was registered, and {code} is not such a code. Please check the number on the "
-                "card and type it again.",
-                code=national_id[:3],
-            ),
-            nav(ctx),
-        )
+    if problem is not None:
+        ctx.say(_id_problem_text(ctx, problem.code, national_id), nav(ctx))
         return
     id_hash = ctx.db.vault.lookup_hash(national_id)
     msg = await _lock_message(ctx, id_hash)
@@ -452,6 +542,39 @@ async def receive_id(ctx: Context, text: str) -> None:
         return
     relation = ctx.state.data.get("relation", "self")
     ctx.goto("link_dob", relation=relation, id=ctx.db.vault.encrypt(national_id))
+    if date_text is not None:
+        await receive_dob(ctx, date_text)
+        return
+    ask_dob(ctx, relation, ctx.state.data)
+
+
+def _id_problem_text(ctx: Context, code: str, national_id: str) -> str:
+    if code == "no_digits":
+        return ctx._(
+            "Please type the citizen ID with digits only (12 digits), for example: 001196001234"
+        )
+    if code == "length":
+        return ctx._(
+            "A citizen ID has exactly 12 digits, but I counted {count}. Please check the "
+            "card and type all 12 digits, for example: 001196001234",
+            count=len(national_id),
+        )
+    if code == "province":
+        return ctx._(
+            "The first 3 digits of a citizen ID are the code of the province where the birth "
+            "was registered, and {code} is not such a code. Please check the number on the "
+            "card and type it again.",
+            code=national_id[:3],
+        )
+    return ctx._(
+        "The 4th digit of a citizen ID is 0, 1, 2 or 3 (century and gender), but this one "
+        "has {digit}. Please check the number on the card and type it again.",
+        digit=national_id[3],
+    )
+
+
+def ask_dob(ctx: Context, relation: str, data: dict) -> None:
+    ctx.goto("link_dob", **data)
     if relation == "self":
         text = ctx._(
             "Thank you. Now please type your date of birth as day/month/year, for example 15/03/1945."
@@ -465,17 +588,31 @@ async def receive_id(ctx: Context, text: str) -> None:
 
 
 async def receive_dob(ctx: Context, text: str) -> None:
-    born = parse_date(text)
-    if born is None or born > ctx.local_now.date() or born.year < 1890:
+    national_id = ctx.db.vault.decrypt(ctx.state.data["id"])
+    relation = ctx.state.data.get("relation", "self")
+    century = birth_year_from_id(national_id) // 100 * 100
+    born = parse_typed_date(text, century=century)
+    if isinstance(born, DateProblem):
+        if born.code == "no_such_day":
+            message = ctx._(
+                "That day does not exist in the calendar. Please check the date of birth and "
+                "type it as day/month/year, for example 15/03/1945."
+            )
+        else:
+            message = ctx._(
+                "I could not read that date. Please type it as day/month/year, for example 15/03/1945."
+            )
+        ctx.say(message, nav(ctx))
+        return
+    if born > ctx.local_now.date():
         ctx.say(
             ctx._(
-                "I could not read that date. Please type it as day/month/year, for example 15/03/1945."
+                "That date is in the future. Please type the date of birth as day/month/year, "
+                "for example 15/03/1945."
             ),
             nav(ctx),
         )
         return
-    national_id = ctx.db.vault.decrypt(ctx.state.data["id"])
-    relation = ctx.state.data.get("relation", "self")
     problem = check_id_against_birth(national_id, born)
     if problem:
         ctx.say(
@@ -490,17 +627,21 @@ async def receive_dob(ctx: Context, text: str) -> None:
         )
         return
     id_hash = ctx.db.vault.lookup_hash(national_id)
+    actor = _actor_key(ctx)
+    # Checks of one person or one ID are made one at a time, also across
+    # processes, so that parallel guesses cannot slip past the limits.
+    await ctx.tx.attempts.serialize(actor, id_hash)
     msg = await _lock_message(ctx, id_hash)
     if msg:
         show_locked(ctx, msg)
         return
-    actor = ctx.db.vault.lookup_hash(f"{ctx.user.channel}:{ctx.user.external_id}")
     ben = await ctx.tx.beneficiaries.verify(national_id, born)
-    await ctx.tx.attempts.record(actor, id_hash, ben is not None, ctx.now)
+    await ctx.tx.attempts.record(
+        actor, id_hash, ben is not None, ctx.now, origin=ctx.incoming.origin
+    )
     if ben is None:
         await ctx.tx.audit.write("link_failed", user_id=ctx.user.id, at=ctx.now)
-        mine = await ctx.tx.attempts.failures_since(ctx.now - ctx.limits.window, actor_key=actor)
-        left = ctx.limits.failures_per_user - len(mine)
+        left = await _attempts_left(ctx, id_hash)
         if left <= 0:
             show_locked(ctx, await _lock_message(ctx, id_hash) or "")
             return
@@ -510,7 +651,7 @@ async def receive_dob(ctx: Context, text: str) -> None:
             ctx._(
                 "These details do not match the commune's list. Please check the citizen ID and "
                 "the date of birth on the card, then type the citizen ID again. "
-                "Attempts left today: {left}.",
+                "Attempts left: {left}.",
                 left=left,
             ),
             nav(ctx),
@@ -574,7 +715,7 @@ async def link_by_phone(ctx: Context, raw_phone: str) -> None:
             relation=relation,
         )
         names.append(person_name(ctx, ben))
-    ctx.say(ctx._("Confirmed by your phone number: {people}.", people=", ".join(names)))
+    ctx.say(ctx._("Confirmed by your phone number: {people}.", people=ctx.t.join(names)))
     if len(found) == 1:
         await show_status(ctx, found[0][0].id)
     else:
@@ -584,11 +725,12 @@ async def link_by_phone(ctx: Context, raw_phone: str) -> None:
 # ---------------------------------------------------------------- status
 
 
-STATUS_WORDS = {
-    "paid": _("paid"),
-    "pending": _("not paid yet"),
-    "failed": _("transfer failed"),
-    "returned": _("returned"),
+# One line of the six-month history, one whole line per status.
+HISTORY_LINES = {
+    "paid": _("{month}: {amount} — paid on {date}"),
+    "pending": _("{month}: {amount} — not paid yet"),
+    "failed": _("{month}: {amount} — transfer failed"),
+    "returned": _("{month}: {amount} — returned"),
 }
 
 
@@ -621,83 +763,85 @@ async def _linked(ctx: Context, beneficiary_id: int) -> Link | None:
     return links[0] if links else None
 
 
-def _channel_text(ctx: Context, p: Payment) -> str:
-    if p.method == "bank":
-        account = f"****{p.account_last4}" if p.account_last4 else ""
-        return ctx._(
-            "into the {bank} account {account}", bank=p.bank_name or "", account=account
-        ).replace("  ", " ")
-    if p.method == "post":
-        return ctx._("at the post office")
-    return ctx._("in cash")
-
-
 def status_text(ctx: Context, ben: Beneficiary, p: Payment | None, period: str, commune) -> str:  # type: ignore[no-untyped-def]
-    who = person_name(ctx, ben)
-    month = ctx.t.period(period)
-    officer = _officer_line(ctx, commune)
+    """This month's answer, one whole sentence per case (so each language can
+    word it its own way), then whom to contact when something is to be done."""
+    day: int = commune.payment_day if commune and commune.payment_day else 10
+    f: dict[str, object] = {
+        "month": ctx.t.period(period),
+        "person": person_name(ctx, ben),
+        "officer": _officer_line(ctx, commune),
+        "day": day,
+    }
     if p is None:
-        day = commune.payment_day if commune and commune.payment_day else 10
         return ctx._(
             "The payment list for {month} for {person} has not reached the bot yet. The commune "
             "usually pays around day {day} of the month. {officer}",
-            month=month,
-            person=who,
-            day=day,
-            officer=officer,
+            **f,
         )
-    amount = ctx.t.money(p.amount)
+    f["amount"] = ctx.t.money(p.amount)
+    f["date"] = ctx.t.date(p.paid_on) if p.paid_on else "—"
+    f["bank"] = p.bank_name or ""
+    f["account"] = f"****{p.account_last4}" if p.account_last4 else ""
+    f["reason"] = p.note or ctx._("no reason was given")
     if p.status == "paid":
-        paid_on = ctx.t.date(p.paid_on) if p.paid_on else ""
+        if p.method == "bank" and p.bank_name and p.account_last4:
+            return ctx._(
+                "The allowance for {month} for {person}: {amount}, transferred into the {bank} "
+                "account {account} on {date}.",
+                **f,
+            )
         if p.method == "bank":
             return ctx._(
-                "The allowance for {month} for {person}: {amount}, transferred {channel} on {date}.",
-                month=month,
-                person=who,
-                amount=amount,
-                channel=_channel_text(ctx, p),
-                date=paid_on,
+                "The allowance for {month} for {person}: {amount}, transferred to the bank "
+                "account on {date}.",
+                **f,
+            )
+        if p.method == "post":
+            return ctx._(
+                "The allowance for {month} for {person}: {amount}, paid at the post office on {date}.",
+                **f,
             )
         return ctx._(
-            "The allowance for {month} for {person}: {amount}, paid {channel} on {date}.",
-            month=month,
-            person=who,
-            amount=amount,
-            channel=_channel_text(ctx, p),
-            date=paid_on,
+            "The allowance for {month} for {person}: {amount}, paid in cash on {date}.", **f
         )
     if p.status == "pending":
-        day = commune.payment_day if commune and commune.payment_day else 10
+        late = ctx.local_now.day > day + 2
+        if p.method == "post":
+            return ctx._(
+                "The allowance for {month} for {person} ({amount}) has not been paid yet. The post "
+                "office pays at the commune pay point around the 2nd to the 10th, and at the post "
+                "office until the 25th. {officer}",
+                **f,
+            )
+        if late:
+            return ctx._(
+                "The allowance for {month} for {person} ({amount}) has not been paid yet, later "
+                "than the usual day {day} of the month. {officer}",
+                **f,
+            )
+        if p.method == "bank":
+            return ctx._(
+                "The allowance for {month} for {person} ({amount}) has not been paid yet. The "
+                "commune usually transfers it around day {day} of the month. {officer}",
+                **f,
+            )
         return ctx._(
             "The allowance for {month} for {person} ({amount}) has not been paid yet. The commune "
-            "usually pays around day {day} of the month, {channel}. {officer}",
-            month=month,
-            person=who,
-            amount=amount,
-            day=day,
-            channel=_channel_text(ctx, p),
-            officer=officer,
+            "usually pays it in cash around day {day} of the month. {officer}",
+            **f,
         )
-    reason = p.note or ctx._("no reason was given")
     if p.status == "failed":
         return ctx._(
             "The allowance for {month} for {person} ({amount}) could not be transferred: {reason}. "
             "The money is not lost. Please contact the commune officer to check the account. "
             "{officer}",
-            month=month,
-            person=who,
-            amount=amount,
-            reason=reason,
-            officer=officer,
+            **f,
         )
     return ctx._(
         "The allowance for {month} for {person} ({amount}) was returned: {reason}. The money is "
         "not lost. Please contact the commune officer so it can be paid again. {officer}",
-        month=month,
-        person=who,
-        amount=amount,
-        reason=reason,
-        officer=officer,
+        **f,
     )
 
 
@@ -747,15 +891,12 @@ async def show_history(ctx: Context, beneficiary_id: int) -> None:
     if not payments:
         lines.append(ctx._("No payments on the list yet."))
     for p in payments:
-        status = ctx._(STATUS_WORDS.get(p.status, p.status))
         line = ctx._(
-            "{month}: {amount} — {status}",
+            HISTORY_LINES.get(p.status, HISTORY_LINES["pending"]),
             month=ctx.t.period(p.period),
             amount=ctx.t.money(p.amount),
-            status=status,
+            date=ctx.t.date(p.paid_on) if p.paid_on else "—",
         )
-        if p.status == "paid" and p.paid_on:
-            line += " " + ctx._("on {date}", date=ctx.t.date(p.paid_on))
         lines.append("• " + line)
     ctx.goto("menu")
     ctx.say("\n".join(lines), main_menu(ctx), keyboard="menu")
@@ -876,7 +1017,11 @@ async def forget(ctx: Context) -> None:
     await ctx.tx.users.delete(ctx.user.id)
     ctx.state.state = "__deleted__"
     ctx.say(
-        ctx._("Done: the bot no longer keeps anything about you. You can start again at any time."),
+        ctx._(
+            "Done: the people you added and your settings are removed. The bot keeps only a "
+            "record that checks were made, without your phone number or any ID. You can start "
+            "again at any time."
+        ),
         main_menu(ctx),
         keyboard="menu",
     )

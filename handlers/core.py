@@ -38,6 +38,9 @@ class Limits:
 
     failures_per_user: int = 5
     failures_per_id: int = 10
+    # Failed checks from one network address (web chat), where a new identity
+    # is only a new cookie away. Higher: a commune office may share one address.
+    failures_per_origin: int = 20
     window: timedelta = timedelta(hours=24)
 
 
@@ -102,7 +105,7 @@ def resolve_option(text: str, options: list[tuple[str, str]]) -> str | None:
         return None
     if ws[0] in ("so", "number", "no") and len(ws) == 2:
         ws = ws[1:]
-    if len(ws) == 1 and ws[0].isdigit():
+    if len(ws) == 1 and ws[0].isdecimal() and ws[0].isascii() and len(ws[0]) < 4:
         n = int(ws[0])
         if 1 <= n <= len(options):
             return options[n - 1][0]

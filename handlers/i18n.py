@@ -15,6 +15,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
@@ -79,6 +80,10 @@ class Translator:
 
     def date(self, d: date) -> str:
         return _date(d, _BABEL_LOCALE[self.locale])
+
+    def join(self, items: list[str]) -> str:
+        """ "A, B and C" the way the language writes lists (Babel)."""
+        return format_list(items, locale=_BABEL_LOCALE[self.locale])
 
     def period(self, period: str) -> str:
         """'2026-11' -> '11/2026' (the way both languages write a month here)."""

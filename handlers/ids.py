@@ -95,19 +95,31 @@ _CENTURY = {
 class IdProblem:
     """Why a citizen ID cannot be right; ``code`` selects the translated text."""
 
-    code: str  # "length", "province", "birth_year"
+    code: str  # "no_digits", "length", "province", "century", "birth_year"
+
+
+ASCII_DIGITS = frozenset("0123456789")
 
 
 def normalize_id(text: str) -> str:
-    """Keep the digits of what the user typed ("0011 9600 1234" -> "001196001234")."""
-    return "".join(ch for ch in text if ch.isdigit())
+    """Keep the digits 0-9 of what the user typed ("0011 9600 1234" -> "001196001234").
+
+    Only ASCII digits count: "¹" or "٣" are digits to ``str.isdigit`` but not
+    part of any citizen ID.
+    """
+    return "".join(ch for ch in text if ch in ASCII_DIGITS)
 
 
 def check_id_format(national_id: str) -> IdProblem | None:
-    if len(national_id) != 12 or not national_id.isdigit():
+    if not national_id:
+        return IdProblem("no_digits")
+    if len(national_id) != 12 or not set(national_id) <= ASCII_DIGITS:
         return IdProblem("length")
     if national_id[:3] not in PROVINCE_CODES:
         return IdProblem("province")
+    # Digit 4 is 0-3 for people born 1900-2099; 4-9 would mean 2100 or later.
+    if national_id[3] not in "0123":
+        return IdProblem("century")
     return None
 
 

@@ -7,25 +7,13 @@ map đ to d -> collapse spaces. The exact NFC form is kept for display elsewhere
 from __future__ import annotations
 
 import re
-import unicodedata
 from difflib import SequenceMatcher
 
-_SPACES = re.compile(r"\s+")
+from storage.text import display_form, match_key
+
+__all__ = ["best_intent", "digits_only", "display_form", "match_key", "phrase_score", "words"]
+
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
-
-
-def display_form(text: str) -> str:
-    """NFC with single spaces: how a name is stored and shown."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
-
-
-def match_key(text: str) -> str:
-    """The diacritics-, case- and spacing-insensitive key of a text."""
-    folded = unicodedata.normalize("NFC", text).casefold()
-    decomposed = unicodedata.normalize("NFD", folded)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    stripped = stripped.replace("đ", "d")
-    return _SPACES.sub(" ", stripped).strip()
 
 
 def words(text: str) -> list[str]:

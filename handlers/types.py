@@ -67,3 +67,6 @@ class Incoming:
     display_name: str | None = None
     # The channel can offer a "share my phone number" button (Telegram).
     can_share_contact: bool = False
+    # Where the message came from on the network, for channels whose identities
+    # cost nothing to make (the web chat's cookie): e.g. "ip:203.0.113.7".
+    origin: str | None = None

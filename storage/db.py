@@ -69,9 +69,14 @@ class Database:
         if self.is_sqlite:
             # Transactions are serialised in-process (see below), so one
             # connection -- one aiosqlite thread -- is all SQLite needs.
-            self.engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0)
+            self.engine = create_async_engine(
+                url, echo=echo, pool_size=1, max_overflow=0, hide_parameters=True
+            )
         else:
-            self.engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+            # hide_parameters: a database error must never print names or hashes.
+            self.engine = create_async_engine(
+                url, echo=echo, pool_size=10, max_overflow=10, hide_parameters=True
+            )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -48,6 +48,7 @@ class BeneficiaryRow(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     # From the citizen ID's 4th digit (odd = female): how to address the person.
     female: Mapped[bool] = mapped_column(Boolean, default=False)
+    birth_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     name_key: Mapped[str] = mapped_column(String(200), index=True)
     date_of_birth_enc: Mapped[str] = mapped_column(Text)
     commune_code: Mapped[str] = mapped_column(ForeignKey("communes.code"), index=True)
@@ -140,12 +141,15 @@ class AuthAttemptRow(Base):
     __table_args__ = (
         Index("ix_attempts_actor_at", "actor_key", "at"),
         Index("ix_attempts_id_at", "national_id_hash", "at"),
+        Index("ix_attempts_origin_at", "origin_key", "at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # Keyed hash of (channel, external id): survives "forget me".
     actor_key: Mapped[str] = mapped_column(String(64))
     national_id_hash: Mapped[str] = mapped_column(String(64))
+    # Keyed hash of the network address, for channels where identities are free.
+    origin_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     success: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

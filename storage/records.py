@@ -31,6 +31,8 @@ class Beneficiary:
     account_last4: str | None
     # Gender digit of the citizen ID: even = male, odd = female (for "Ông"/"Bà").
     female: bool
+    # Year of birth (digits 4-6 of the ID say as much): a child is not "Ông"/"Bà".
+    birth_year: int | None = None
 
 
 @dataclass(frozen=True)

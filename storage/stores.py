@@ -11,10 +11,9 @@ from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.text import display_form, match_key
 from storage.crypto import Vault
 from storage.models import (
     AuditRow,
@@ -36,6 +35,7 @@ from storage.records import (
     Payment,
     User,
 )
+from storage.text import display_form, match_key
 
 R = TypeVar("R")
 
@@ -73,7 +73,7 @@ _OPEN_USER = (
 
 _BEN_FIELDS = (
     "id", "full_name", "female", "commune_code", "village", "category",
-    "monthly_amount", "payment_method", "bank_name", "account_last4",
+    "monthly_amount", "payment_method", "bank_name", "account_last4", "birth_year",
 )  # fmt: skip
 _COMMUNE_FIELDS = (
     "code", "name", "province_code", "province_name", "payment_day",
@@ -117,6 +117,7 @@ def _links_statement(one_beneficiary: bool, with_period: bool) -> Select:
 # Built once: (one beneficiary?, with a period's payment?) -> statement.
 _LINKS_QUERIES = {(b, p): _links_statement(b, p) for b in (False, True) for p in (False, True)}
 _AUDIT_INSERT = insert(_AUDIT)
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 _CONV_INSERT = insert(_CONV)
 _CONV_UPDATE = update(_CONV).where(_CONV.c.user_id == bindparam("uid"))
 
@@ -195,6 +196,7 @@ class BeneficiaryStore(_Store):
             national_id_hash=v.lookup_hash(new.national_id),
             national_id_enc=v.encrypt(new.national_id),
             female=int(new.national_id[3]) % 2 == 1,
+            birth_year=new.date_of_birth.year,
             full_name=display_form(new.full_name),
             name_key=match_key(new.full_name),
             date_of_birth_enc=v.encrypt(new.date_of_birth.isoformat()),
@@ -450,18 +452,44 @@ class ConversationStore(_Store):
 
 
 class AttemptStore(_Store):
+    async def serialize(self, *keys: str) -> None:
+        """Hold, until the transaction ends, a lock per key (lookup hashes),
+        so that checks of the same person or ID happen one at a time even in
+        several processes. PostgreSQL: transaction-scoped advisory locks.
+        SQLite needs none: its transactions are already one at a time."""
+        conn = await self.session.connection()
+        if conn.dialect.name != "postgresql":
+            return
+        for key in keys:  # always in the caller's order: no lock cycles
+            await conn.execute(_ADVISORY_LOCK, {"k": int(key[:15], 16)})
+
     async def record(
-        self, actor_key: str, national_id_hash: str, success: bool, at: datetime
+        self,
+        actor_key: str,
+        national_id_hash: str,
+        success: bool,
+        at: datetime,
+        *,
+        origin: str | None = None,
     ) -> None:
         self.session.add(
             AuthAttemptRow(
-                actor_key=actor_key, national_id_hash=national_id_hash, success=success, at=at
+                actor_key=actor_key,
+                national_id_hash=national_id_hash,
+                origin_key=self.vault.lookup_hash(origin) if origin else None,
+                success=success,
+                at=at,
             )
         )
         await self.session.flush()
 
     async def failures_since(
-        self, since: datetime, *, actor_key: str | None = None, national_id_hash: str | None = None
+        self,
+        since: datetime,
+        *,
+        actor_key: str | None = None,
+        national_id_hash: str | None = None,
+        origin: str | None = None,
     ) -> list[datetime]:
         """Times of failed attempts since ``since``, oldest first."""
         q = select(AuthAttemptRow.at).where(
@@ -471,6 +499,8 @@ class AttemptStore(_Store):
             q = q.where(AuthAttemptRow.actor_key == actor_key)
         if national_id_hash is not None:
             q = q.where(AuthAttemptRow.national_id_hash == national_id_hash)
+        if origin is not None:
+            q = q.where(AuthAttemptRow.origin_key == self.vault.lookup_hash(origin))
         rows = (await self.session.execute(q.order_by(AuthAttemptRow.at))).scalars()
         # SQLite hands back naive datetimes; they were written as UTC.
         return [r if r.tzinfo else r.replace(tzinfo=UTC) for r in rows]

@@ -7,16 +7,28 @@ from handlers.types import Incoming, Reply
 
 
 class Chat:
-    def __init__(self, dispatcher: Dispatcher, user_id: str = "u1", channel: str = "web") -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        user_id: str = "u1",
+        channel: str = "web",
+        origin: str | None = None,
+    ) -> None:
+        self.origin = origin
         self.dispatcher = dispatcher
         self.user_id = user_id
         self.channel = channel
         self.last: list[Reply] = []
 
     async def _send(self, **kw: object) -> list[Reply]:
-        self.last = await self.dispatcher.handle(
-            Incoming(channel=self.channel, user_id=self.user_id, **kw)
-        )  # type: ignore[arg-type]
+        incoming = Incoming(
+            channel=self.channel,
+            user_id=self.user_id,
+            can_share_contact=self.channel == "telegram",
+            origin=self.origin,
+            **kw,  # type: ignore[arg-type]
+        )
+        self.last = await self.dispatcher.handle(incoming)
         return self.last
 
     async def say(self, text: str) -> list[Reply]:

@@ -89,6 +89,7 @@ class WebChat:
             args=body_args,
             option=option,
             locale=request.headers.get("Accept-Language", "")[:2] or None,
+            origin=f"ip:{request.remote}" if request.remote else None,
         )
         replies = await self.dispatcher.handle(incoming)
         resp = web.json_response({"replies": [reply_json(r) for r in replies]})

@@ -148,7 +148,7 @@ async def test_wrong_dates_lock_the_check(bot, fake):
     for day in range(1, 5):
         await person.text(PHAM.national_id)
         (reply,) = await person.text(f"{day:02d}/01/1940")
-        assert f"còn lại hôm nay: {5 - day}" in reply.text
+        assert f"Số lần thử còn lại: {5 - day}." in reply.text
     await person.text(PHAM.national_id)
     (locked,) = await person.text("05/01/1940")
     assert "tạm dừng" in locked.text
@@ -247,3 +247,18 @@ async def test_persistent_menu_is_sent_again_only_when_it_changes(bot, fake):
     assert again.reply_markup is None  # the same keyboard is still on screen
     (english,) = await person.tap("lang:en")
     assert keyboard_labels(english)[0] == "💰 Check my allowance"  # changed: sent again
+
+
+async def test_a_sticker_in_the_middle_of_linking_keeps_the_form(bot, fake):
+    person = Person(fake, 1010)
+    await person.text("/status")
+    await person.tap("who:self")
+    before = len(fake.by_chat[1010])
+    sticker = {"file_id": "s1", "file_unique_id": "u1", "width": 512, "height": 512,
+               "is_animated": False, "is_video": False, "type": "regular"}  # fmt: skip
+    fake.push(fake.make_message(1010, None, sticker=sticker))
+    note, again = (await fake.wait_sent(1010, before + 2))[before:]
+    assert "không đọc được ảnh, nhãn dán" in note.text
+    assert "số CCCD" in again.text
+    (ask_dob,) = await person.text(PHAM.national_id)
+    assert "ngày sinh" in ask_dob.text

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, date, datetime, timedelta
 
 from handlers.citizen import route
 from handlers.core import Dispatcher
+from storage.records import NewBeneficiary, Payment
 from tests.chat import Chat
-from tests.conftest import PHAM, TU
+from tests.conftest import NOW, PHAM, TU
 
 PAID_VI = (
     "Tiền trợ cấp tháng 11/2026 của Bà Nguyễn Thị Phàm: 500.000\xa0₫, "
@@ -89,7 +91,11 @@ async def test_id_and_birth_year_disagree(dispatcher, seeded):
     await chat.say("15/03/1941")
     assert "sinh năm 1940" in chat.text and "năm 1941" in chat.text
     await chat.say("31/02/1940")
+    assert "Ngày này không có trên lịch" in chat.text
+    await chat.say("hôm qua")
     assert "chưa đọc được ngày" in chat.text
+    await chat.say("15/03/2099")
+    assert "Ngày này chưa tới" in chat.text
 
 
 async def test_unknown_id_and_wrong_date_get_the_same_answer(dispatcher, seeded):
@@ -154,7 +160,7 @@ async def test_relative_links_two_people_and_picks_one(dispatcher, seeded):
         "Tiền trợ cấp tháng 11/2026 của Ông Lê Văn Tư (1.000.000\xa0₫) chưa được chi trả"
         in chat.text
     )
-    assert "khoảng ngày 10" in chat.text
+    assert "tại bưu điện đến ngày 25" in chat.text
     assert "Trần Văn Bình, điện thoại 0912 345 678" in chat.text
 
 
@@ -242,7 +248,7 @@ async def test_forget_me_removes_links(dispatcher, seeded, db):
     assert "Bà Nguyễn Thị Phàm" in chat.text
     await chat.tap("people:forget")
     await chat.say("có, xóa")
-    assert "không còn giữ thông tin" in chat.text
+    assert "đã được xóa" in chat.text
     async with db.transaction() as tx:
         user, created = await tx.users.get_or_create("web", "u1", "vi")
         assert created  # the old identity is gone
@@ -302,3 +308,144 @@ async def test_audit_log_records_lookups_without_personal_numbers(dispatcher, se
     for e in entries:
         assert PHAM.national_id not in str(e.detail)
         assert "1940" not in str(e.detail)
+
+
+async def test_pictures_and_empty_messages_keep_the_form(dispatcher, seeded):
+    chat = Chat(dispatcher)
+    await chat.tap("menu:status")
+    await chat.tap("who:self")
+    await chat.say("")  # a photo or sticker arrives as no text
+    assert "không đọc được ảnh" in chat.text and "số CCCD" in chat.text
+    await chat.say(PHAM.national_id)
+    await chat.say("   ")
+    assert "không đọc được ảnh" in chat.text and "ngày sinh" in chat.text
+    await chat.say("15/03/1940")
+    assert "Đã xác minh" in chat.text
+
+
+async def test_numbers_are_data_while_an_id_is_expected(dispatcher, seeded):
+    chat = Chat(dispatcher)
+    await chat.tap("menu:status")
+    await chat.tap("who:self")
+    await chat.say("1")  # not the first button (Back): a too-short ID
+    assert "tôi đếm được 1 chữ số" in chat.text
+    await chat.say("abc")
+    assert "chỉ gồm chữ số" in chat.text
+    await chat.say("062¹82583594")  # a superscript one is not a digit
+    assert "11 chữ số" in chat.text
+    await chat.say("001540001234")
+    assert "Số thứ 4 của số CCCD" in chat.text
+
+
+async def test_whom_typed_in_words(dispatcher, seeded):
+    chat = Chat(dispatcher)
+    await chat.tap("menu:status")
+    await chat.say("cho mẹ tôi")
+    assert "người Ông/Bà hỏi giúp" in chat.text
+    other = Chat(dispatcher, "u2")
+    await other.tap("menu:status")
+    await other.say("xyz")
+    assert "Xin bấm một nút" in other.text and "hỏi cho ai" in other.text
+
+
+async def test_id_and_date_in_one_message_and_dates_in_words(dispatcher, seeded):
+    chat = Chat(dispatcher)
+    await chat.tap("menu:status")
+    await chat.tap("who:self")
+    await chat.say(f"{PHAM.national_id} 15/3/1940")
+    assert "Đã xác minh: Bà Nguyễn Thị Phàm" in chat.text
+    other = Chat(dispatcher, "u2")
+    await other.tap("menu:status")
+    await other.tap("who:spouse")
+    await other.say(TU.national_id)
+    await other.say("ngày 2 tháng 7 năm 45")  # two-digit year: the century comes from the ID
+    assert "Đã xác minh: Ông Lê Văn Tư" in other.text
+
+
+async def test_stray_and_forged_buttons_do_nothing_harmful(dispatcher, seeded):
+    chat = Chat(dispatcher)
+    await chat.link(PHAM.national_id, "15/03/1940")
+    await chat.tap("forget:yes")  # an old confirmation button, tapped from the menu
+    await chat.tap("menu:status")
+    assert "Bà Nguyễn Thị Phàm" in chat.text  # still linked
+    await chat.tap("ben:99999999999999999999999")
+    assert "trục trặc" not in chat.text
+    await chat.tap("hist:-1")
+    assert "trục trặc" not in chat.text
+
+
+async def test_a_child_is_not_called_ong_or_ba(db, dispatcher, seeded):
+    async with db.transaction() as tx:
+        await tx.beneficiaries.add(
+            NewBeneficiary(
+                national_id="001316001234",
+                full_name="Nguyễn Ngọc Cúc",
+                date_of_birth=date(2016, 9, 22),
+                commune_code="99001",
+                category="orphan",
+            )
+        )
+    chat = Chat(dispatcher)
+    await chat.link("001316001234", "22/09/2016", who="who:carer")
+    assert "Đã xác minh: Cháu Nguyễn Ngọc Cúc" in chat.text
+
+
+async def test_a_late_payment_is_called_late(dispatcher, seeded, db):
+    async with db.transaction() as tx:
+        await tx.payments.upsert(
+            Payment(
+                seeded["pham"],
+                "2026-11",
+                500_000,
+                "pending",
+                None,
+                "bank",
+                "Agribank",
+                "6789",
+                None,
+            )
+        )
+    chat = Chat(dispatcher)
+    await chat.link(PHAM.national_id, "15/03/1940")  # the clock says 20 November
+    assert "muộn hơn thường lệ (khoảng ngày 10 hằng tháng)" in chat.text
+
+
+async def test_this_month_is_the_month_in_vietnam(dispatcher, seeded, clock):
+    # 30 November 17:30 UTC is already 1 December in Vietnam (UTC+7).
+    clock.now = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
+    chat = Chat(dispatcher)
+    await chat.link(PHAM.national_id, "15/03/1940")
+    assert "Danh sách chi trả tháng 12/2026" in chat.text
+    clock.now = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)  # 23:30 in Vietnam
+    await chat.tap("menu:status")
+    assert "Tiền trợ cấp tháng 11/2026" in chat.text
+
+
+async def test_one_network_address_cannot_guess_with_fresh_cookies(dispatcher, seeded):
+    for n in range(4):
+        guesser = Chat(dispatcher, f"cookie{n}", origin="ip:198.51.100.7")
+        await guesser.tap("menu:status")
+        await guesser.tap("who:self")
+        for day in range(1, 6):
+            await guesser.say(TU.national_id if n % 2 else PHAM.national_id)
+            await guesser.say(f"{day:02d}/01/{1945 if n % 2 else 1940}")
+    fresh = Chat(dispatcher, "cookie-new", origin="ip:198.51.100.7")
+    await fresh.tap("menu:status")
+    assert "tạm dừng" in fresh.text
+    elsewhere = Chat(dispatcher, "cookie-other", origin="ip:203.0.113.9")
+    await elsewhere.tap("menu:status")
+    assert "hỏi cho ai" in elsewhere.text
+
+
+async def test_parallel_guesses_cannot_pass_the_per_id_limit(dispatcher, seeded, db):
+    chats = [Chat(dispatcher, f"racer{n}") for n in range(25)]
+    for chat in chats:
+        await chat.tap("menu:status")
+        await chat.tap("who:self")
+        await chat.say(PHAM.national_id)
+    await asyncio.gather(*(chat.say(f"{n % 28 + 1:02d}/02/1940") for n, chat in enumerate(chats)))
+    async with db.transaction() as tx:
+        failures = await tx.attempts.failures_since(
+            NOW - timedelta(days=1), national_id_hash=db.vault.lookup_hash(PHAM.national_id)
+        )
+    assert len(failures) == 10  # the limit, however many arrive at once

@@ -3,7 +3,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
-from handlers.dates import parse_date
+from handlers.dates import DateProblem, parse_date, parse_typed_date
 from handlers.ids import check_id_against_birth, check_id_format, mask_id, normalize_id
 from handlers.text import best_intent, match_key
 
@@ -26,6 +26,9 @@ def test_citizen_id_structure():
     assert normalize_id(" 0011-4000 1234 ") == "001140001234"
     assert check_id_format("00114000123").code == "length"
     assert check_id_format("003140001234").code == "province"
+    assert check_id_format("001540001234").code == "century"  # born 2140?
+    assert check_id_format(normalize_id("abc")).code == "no_digits"
+    assert normalize_id("062¹82583594") == "06282583594"  # superscript is not a digit
     assert check_id_format("001140001234") is None
     assert check_id_against_birth("001140001234", date(1940, 1, 1)) is None
     assert check_id_against_birth("001140001234", date(1941, 1, 1)).code == "birth_year"
@@ -34,7 +37,20 @@ def test_citizen_id_structure():
 
 
 def test_parse_date_forms():
-    for text in ("15/3/1940", "15-03-1940", "15.03.1940", "15 3 1940", "15031940", "1940-03-15"):
+    for text in (
+        "15/3/1940",
+        "15-03-1940",
+        "15.03.1940",
+        "15 3 1940",
+        "15031940",
+        "1940-03-15",
+        "ngày 15 tháng 3 năm 1940",
+        "ngay 15 thang 3 nam 1940",
+    ):
         assert parse_date(text) == date(1940, 3, 15), text
-    for bad in ("31/02/1940", "1940", "abc", "", "15/13/1940"):
+    assert parse_date("15/3/40", century=1900) == date(1940, 3, 15)
+    assert parse_date("15/3/40") is None  # no century to go by
+    for bad in ("1940", "abc", "", "15/13/1940", "15/3/1940 abc", "¹5/3/1940"):
         assert parse_date(bad) is None, bad
+    assert parse_typed_date("31/02/1940") == DateProblem("no_such_day")
+    assert parse_typed_date("hôm qua") == DateProblem("unreadable")

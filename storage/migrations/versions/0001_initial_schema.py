@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("actor_key", sa.String(length=64), nullable=False),
         sa.Column("national_id_hash", sa.String(length=64), nullable=False),
+        sa.Column("origin_key", sa.String(length=64), nullable=True),
         sa.Column("success", sa.Boolean(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -46,6 +47,7 @@ def upgrade() -> None:
     with op.batch_alter_table("auth_attempts", schema=None) as batch_op:
         batch_op.create_index("ix_attempts_actor_at", ["actor_key", "at"], unique=False)
         batch_op.create_index("ix_attempts_id_at", ["national_id_hash", "at"], unique=False)
+        batch_op.create_index("ix_attempts_origin_at", ["origin_key", "at"], unique=False)
 
     op.create_table(
         "communes",
@@ -77,6 +79,7 @@ def upgrade() -> None:
         sa.Column("national_id_hash", sa.String(length=64), nullable=False),
         sa.Column("national_id_enc", sa.Text(), nullable=False),
         sa.Column("female", sa.Boolean(), nullable=False),
+        sa.Column("birth_year", sa.Integer(), nullable=True),
         sa.Column("full_name", sa.String(length=200), nullable=False),
         sa.Column("name_key", sa.String(length=200), nullable=False),
         sa.Column("date_of_birth_enc", sa.Text(), nullable=False),
