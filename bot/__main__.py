@@ -40,6 +40,40 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only create the demo database and print the samples",
     )
+    imp = sub.add_parser(
+        "import",
+        help="load a beneficiary or payment list (CSV or XLSX) into the database, all or nothing",
+    )
+    imp.add_argument("kind", choices=["beneficiaries", "payments"], help="what the file lists")
+    imp.add_argument("file", type=Path, help="the .xlsx or .csv file")
+    imp.add_argument("--sheet", help="the XLSX sheet to read (default: the first)")
+    imp.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the valid rows even if others have errors",
+    )
+    imp.add_argument("--dry-run", action="store_true", help="only check the file; change nothing")
+    imp.add_argument("--commune", help="commune code for rows that name none")
+    imp.add_argument(
+        "--lang", choices=["vi", "en"], help="language of the report (default: BOT_DEFAULT_LOCALE)"
+    )
+    imp.add_argument(
+        "--report",
+        type=Path,
+        help="where to write the row-by-row report (default: FILE.report.csv beside the file)",
+    )
+    com = sub.add_parser("commune", help="communes the bot serves")
+    comsub = com.add_subparsers(dest="commune_command", required=True, metavar="COMMUNE_COMMAND")
+    add = comsub.add_parser(
+        "add", help="add or update a commune (code, name, payment day, contact)"
+    )
+    add.add_argument("code", help="official commune code, e.g. 26734")
+    add.add_argument("name", help='e.g. "Xã Hòa An"')
+    add.add_argument("--province-code", default="")
+    add.add_argument("--province-name", default="")
+    add.add_argument("--payment-day", type=int, help="day of the month the commune usually pays")
+    add.add_argument("--officer-name", help="social-affairs officer shown to citizens")
+    add.add_argument("--officer-phone", help="the office phone shown to citizens")
     db = sub.add_parser("db", help="database maintenance")
     dbsub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     dbsub.add_parser("upgrade", help="apply the schema migrations (run also does this on start)")
@@ -66,6 +100,33 @@ async def _db_upgrade() -> None:
     finally:
         await db.dispose()
     print("database is up to date")
+
+
+async def _commune_add(args: argparse.Namespace) -> None:
+    from storage import Database, Vault
+    from storage.records import Commune
+
+    if args.payment_day is not None and not 1 <= args.payment_day <= 31:
+        raise ConfigError("--payment-day must be between 1 and 31")
+    settings = load_settings()
+    db = Database(settings.database_url, Vault(settings.secret_key))
+    try:
+        await db.upgrade()
+        async with db.transaction() as tx:
+            await tx.communes.upsert(
+                Commune(
+                    code=args.code.strip(),
+                    name=args.name.strip(),
+                    province_code=args.province_code,
+                    province_name=args.province_name,
+                    payment_day=args.payment_day,
+                    officer_name=args.officer_name,
+                    officer_phone=args.officer_phone,
+                )
+            )
+    finally:
+        await db.dispose()
+    print(f"commune {args.code} saved")
 
 
 async def _demo(count: int, serve_after: bool) -> None:
@@ -133,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(serve(settings, banner=_banner(settings) if settings.web_enabled else None))
         elif args.command == "demo":
             asyncio.run(_demo(args.count, not args.no_serve))
+        elif args.command == "import":
+            from bot.imports import import_command
+
+            return asyncio.run(import_command(args))
+        elif args.command == "commune":
+            asyncio.run(_commune_add(args))
         elif args.command == "db" and args.db_command == "upgrade":
             asyncio.run(_db_upgrade())
     except KeyboardInterrupt:

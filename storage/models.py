@@ -63,6 +63,12 @@ class BeneficiaryRow(Base):
     phone_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
     relative_phone_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     relative_phone_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    account_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    health_insurance_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    health_insurance_expiry: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Keyed hash of every imported field: an unchanged row is found without
+    # decrypting anything.
+    import_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -163,3 +169,41 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(40))
     beneficiary_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON, never personal numbers
+
+
+class PaymentEventRow(Base):
+    """A payment's status changed (by an import): the source of "your
+    allowance has arrived" messages."""
+
+    __tablename__ = "payment_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    beneficiary_id: Mapped[int] = mapped_column(
+        ForeignKey("beneficiaries.id", ondelete="CASCADE"), index=True
+    )
+    period: Mapped[str] = mapped_column(String(7))
+    old_status: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    new_status: Mapped[str] = mapped_column(String(10))
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("imports.id"), nullable=True, index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ImportRow(Base):
+    """One import of an officer's file, applied or not."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))  # beneficiaries / payments
+    filename: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(20))  # applied / dry_run / rejected / failed
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    invalid: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[str] = mapped_column(Text, default="{}")  # JSON counts
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -3,7 +3,7 @@ only where a caller needs them; display code masks them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 
@@ -41,7 +41,7 @@ class NewBeneficiary:
 
     national_id: str
     full_name: str
-    date_of_birth: date
+    date_of_birth: date | int | None  # an int when the list gives the year alone
     commune_code: str
     village: str | None = None
     category: str = "elderly"
@@ -51,6 +51,33 @@ class NewBeneficiary:
     account_number: str | None = None
     phone: str | None = None
     relative_phone: str | None = None
+    account_name: str | None = None
+    health_insurance_number: str | None = None
+    health_insurance_expiry: date | None = None
+
+
+@dataclass(frozen=True)
+class PaymentImport:
+    """One payment row of an officer's list, before it is matched to a person."""
+
+    national_id: str
+    period: str
+    amount: int
+    status: str
+    paid_on: date | None
+    method: str | None
+    note: str | None
+    bank_name: str | None = None
+    account_number: str | None = None
+
+
+@dataclass
+class ImportCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    # Payments: how many rows *became* each status (new rows and changes).
+    became: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -191,33 +191,51 @@ class BeneficiaryStore(_Store):
 
     async def add(self, new: NewBeneficiary, now: datetime | None = None) -> int:
         now = now or _utcnow()
-        v = self.vault
-        row = BeneficiaryRow(
-            national_id_hash=v.lookup_hash(new.national_id),
-            national_id_enc=v.encrypt(new.national_id),
-            female=int(new.national_id[3]) % 2 == 1,
-            birth_year=new.date_of_birth.year,
-            full_name=display_form(new.full_name),
-            name_key=match_key(new.full_name),
-            date_of_birth_enc=v.encrypt(new.date_of_birth.isoformat()),
-            commune_code=new.commune_code,
-            village=new.village,
-            category=new.category,
-            monthly_amount=new.monthly_amount,
-            payment_method=new.payment_method,
-            bank_name=new.bank_name,
-            account_enc=v.encrypt(new.account_number) if new.account_number else None,
-            account_last4=new.account_number[-4:] if new.account_number else None,
-            phone_hash=v.lookup_hash(new.phone) if new.phone else None,
-            phone_enc=v.encrypt(new.phone) if new.phone else None,
-            relative_phone_hash=v.lookup_hash(new.relative_phone) if new.relative_phone else None,
-            relative_phone_enc=v.encrypt(new.relative_phone) if new.relative_phone else None,
-            created_at=now,
-            updated_at=now,
-        )
+        row = BeneficiaryRow(created_at=now)
+        self.fill(row, new, now)
         self.session.add(row)
         await self.session.flush()
         return row.id
+
+    def digest(self, new: NewBeneficiary) -> str:
+        """Keyed hash of every field: equal digests mean nothing to update."""
+        return self.vault.lookup_hash(repr(sorted(vars(new).items())))
+
+    def fill(self, row: BeneficiaryRow, new: NewBeneficiary, now: datetime) -> None:
+        """Write ``new`` into ``row``, encrypting the personal numbers."""
+        v = self.vault
+        born = new.date_of_birth
+        row.national_id_hash = v.lookup_hash(new.national_id)
+        row.national_id_enc = v.encrypt(new.national_id)
+        row.female = int(new.national_id[3]) % 2 == 1
+        if isinstance(born, date):
+            row.birth_year = born.year
+            row.date_of_birth_enc = v.encrypt(born.isoformat())
+        else:
+            # A year alone ("1945") or nothing: such a person cannot link by
+            # date of birth until the commune records the full date.
+            row.birth_year = born or None
+            row.date_of_birth_enc = v.encrypt(str(born or ""))
+        row.full_name = display_form(new.full_name)
+        row.name_key = match_key(new.full_name)
+        row.commune_code = new.commune_code
+        row.village = new.village
+        row.category = new.category
+        row.monthly_amount = new.monthly_amount
+        row.payment_method = new.payment_method
+        row.bank_name = new.bank_name
+        row.account_enc = v.encrypt(new.account_number) if new.account_number else None
+        row.account_last4 = new.account_number[-4:] if new.account_number else None
+        row.account_name = new.account_name
+        row.phone_hash = v.lookup_hash(new.phone) if new.phone else None
+        row.phone_enc = v.encrypt(new.phone) if new.phone else None
+        row.relative_phone_hash = v.lookup_hash(new.relative_phone) if new.relative_phone else None
+        row.relative_phone_enc = v.encrypt(new.relative_phone) if new.relative_phone else None
+        hi = new.health_insurance_number
+        row.health_insurance_enc = v.encrypt(hi) if hi else None
+        row.health_insurance_expiry = new.health_insurance_expiry
+        row.import_digest = self.digest(new)
+        row.updated_at = now
 
     async def get(self, beneficiary_id: int) -> Beneficiary | None:
         row = await self.session.get(BeneficiaryRow, beneficiary_id)

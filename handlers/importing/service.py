@@ -1,0 +1,350 @@
+"""Importing an officer's list into the database, all or nothing.
+
+One pass over the file: rows are validated as they stream by, valid ones are
+written in batches inside a single transaction, and every problem goes to a
+row-by-row report (CSV, written as it goes). At the end the transaction is
+committed only when the import should apply: not a dry run, and either no row
+had a problem or ``skip_invalid`` was asked for. Memory stays flat whatever the
+file's length, apart from one small integer per row to catch repeated IDs.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Literal
+
+from handlers.i18n import Translator, _
+from handlers.importing.reader import ImportFileError, open_table
+from handlers.importing.validate import (
+    BeneficiaryRow,
+    PaymentRow,
+    RowError,
+    iter_validated,
+    shown,
+)
+from handlers.text import match_key
+from storage import Database
+from storage.records import Commune, ImportCounts, NewBeneficiary, PaymentImport
+
+Kind = Literal["beneficiaries", "payments"]
+BATCH = 1000
+
+MSG_UNKNOWN_COMMUNE = _("The commune {commune} is not in the bot's list of communes.")
+MSG_NO_COMMUNE = _("This row names no commune; add a commune code column or choose the commune.")
+MSG_REPEATED = _("This citizen ID is already in row {row} of this file.")
+MSG_REPEATED_PAYMENT = _("This citizen ID already has a payment for this period in row {row}.")
+MSG_NOT_A_BENEFICIARY = _(
+    "No one with this citizen ID is on the beneficiary list; import the beneficiary list first."
+)
+REPORT_HEADERS = (_("Row"), _("Column"), _("Value"), _("Reason"))
+_COMMUNE_WORDS = ("xa ", "phuong ", "thi tran ", "dac khu ")
+
+
+class _Rollback(Exception):
+    """Leave the transaction without committing anything."""
+
+
+@dataclass
+class ImportSummary:
+    kind: Kind
+    path: Path
+    outcome: str = "applied"  # applied / dry_run / rejected / file_error
+    rows: int = 0
+    invalid: int = 0
+    counts: ImportCounts = field(default_factory=ImportCounts)
+    unknown_columns: list[str] = field(default_factory=list)
+    report_path: Path | None = None
+    file_error: str | None = None  # translated
+    import_id: int | None = None
+
+    @property
+    def valid(self) -> int:
+        return self.rows - self.invalid
+
+
+class _Communes:
+    """Resolves a commune written in a list (code, or unambiguous name)."""
+
+    def __init__(self, communes: list[Commune]) -> None:
+        self.codes = {c.code: c for c in communes}
+        self.by_name: dict[str, list[str]] = {}
+        for c in communes:
+            for key in {_name_key(c.name), match_key(c.name)}:
+                self.by_name.setdefault(key, []).append(c.code)
+
+    def resolve(self, code: str | None, name: str | None, default: str | None) -> str | None:
+        for candidate in (code, name):
+            if not candidate:
+                continue
+            if candidate in self.codes:
+                return candidate
+            found = self.by_name.get(_name_key(candidate)) or self.by_name.get(match_key(candidate))
+            if found and len(set(found)) == 1:
+                return found[0]
+            return None
+        return default
+
+
+def _name_key(name: str) -> str:
+    key = match_key(name)
+    for word in _COMMUNE_WORDS:
+        if key.startswith(word):
+            return key[len(word) :]
+    return key
+
+
+class _Report:
+    """The row-by-row report, written as problems are found."""
+
+    def __init__(self, path: Path | None, t: Translator) -> None:
+        self.path = path
+        self.t = t
+        self._fh: IO[str] | None = None
+        self._writer: csv.writer | None = None  # type: ignore[valid-type]
+
+    def add(self, error: RowError) -> None:
+        if self.path is None:
+            return
+        if self._writer is None:
+            self._fh = self.path.open("w", encoding="utf-8-sig", newline="")
+            self._writer = csv.writer(self._fh)
+            self._writer.writerow([self.t.gettext(h) for h in REPORT_HEADERS])
+        self._writer.writerow(
+            [error.row, error.column, error.value, self.t.gettext(error.message, **error.params)]
+        )
+
+    def close(self) -> bool:
+        """True when a report was written."""
+        if self._fh is not None:
+            self._fh.close()
+            return True
+        return False
+
+
+def default_report_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.report.csv")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def count_lines(path: Path) -> int | None:
+    """Rows in a CSV file, for the progress bar (None for XLSX)."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        if head.startswith(b"PK"):
+            return None
+        fh.seek(0)
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+
+
+@contextmanager
+def _closing(report: _Report) -> Iterator[_Report]:
+    try:
+        yield report
+    finally:
+        report.close()
+
+
+async def run_import(
+    db: Database,
+    path: Path,
+    kind: Kind,
+    *,
+    translator: Translator,
+    sheet: str | None = None,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    default_commune: str | None = None,
+    report_path: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> ImportSummary:
+    """Import ``path`` (CSV or XLSX) as ``kind``; see the module docstring."""
+    now = (clock or (lambda: datetime.now(UTC)))()
+    summary = ImportSummary(kind=kind, path=path)
+    report_path = report_path or default_report_path(path)
+    if report_path.exists():
+        report_path.unlink()  # an old report would describe another file
+    report = _Report(report_path, translator)
+    try:
+        with _closing(report):
+            async with db.transaction() as tx:
+                await _apply(tx, path, kind, summary, report, sheet, default_commune, progress, now)
+                if dry_run:
+                    summary.outcome = "dry_run"
+                elif summary.invalid and not skip_invalid:
+                    summary.outcome = "rejected"
+                if summary.outcome != "applied":
+                    raise _Rollback
+                summary.import_id = await tx.imports.record(
+                    kind=kind,
+                    filename=path.name,
+                    sha256=_sha256(path),
+                    outcome="applied",
+                    rows=summary.rows,
+                    invalid=summary.invalid,
+                    counts=summary.counts,
+                    at=now,
+                )
+    except _Rollback:
+        pass
+    except ImportFileError as err:
+        summary.outcome = "file_error"
+        summary.file_error = translator.gettext(err.message, **err.params)
+    summary.report_path = report_path if report_path.exists() else None
+    if summary.outcome != "applied":
+        async with db.transaction() as tx:  # what was tried stays on record
+            await tx.imports.record(
+                kind=kind,
+                filename=path.name,
+                sha256=_sha256(path),
+                outcome=summary.outcome,
+                rows=summary.rows,
+                invalid=summary.invalid,
+                counts=summary.counts,
+                at=now,
+            )
+    return summary
+
+
+async def _apply(  # type: ignore[no-untyped-def]
+    tx,
+    path: Path,
+    kind: Kind,
+    summary: ImportSummary,
+    report: _Report,
+    sheet: str | None,
+    default_commune: str | None,
+    progress: Callable[[int], None] | None,
+    now: datetime,
+) -> None:
+    communes = _Communes(await tx.imports.communes())
+    seen: dict[int, int] = {}  # short hash of the row's key -> first file row
+    bad_rows: set[int] = set()
+    ben_batch: list[NewBeneficiary] = []
+    pay_batch: list[tuple[int, PaymentImport]] = []
+    id_column = ""
+
+    def problem(error: RowError) -> None:
+        if error.row not in bad_rows:
+            bad_rows.add(error.row)
+            summary.invalid += 1
+        report.add(error)
+
+    async def flush() -> None:
+        if ben_batch:
+            await tx.imports.upsert_beneficiaries(ben_batch, now, summary.counts)
+            ben_batch.clear()
+        if pay_batch:
+            rows = {r: p for r, p in pay_batch}
+            unknown = await tx.imports.upsert_payments(pay_batch, now, None, summary.counts)
+            for r in unknown:
+                problem(
+                    RowError(r, id_column, shown(rows[r].national_id, _mask), MSG_NOT_A_BENEFICIARY)
+                )
+            pay_batch.clear()
+
+    with open_table(path, sheet=sheet, kind=kind) as table:
+        summary.unknown_columns = list(table.unknown)
+        columns = table.columns
+        headers = {name: table.headers[i] for i, name in columns.items()}
+        id_column = headers.get("national_id", "national_id")
+        for number, record, errors in iter_validated(table, kind):
+            summary.rows += 1
+            if progress and summary.rows % 1000 == 0:
+                progress(summary.rows)
+            for error in errors:
+                problem(error)
+            if record is None:
+                continue
+            key_text = record.national_id + (
+                f"/{record.period}" if isinstance(record, PaymentRow) else ""
+            )
+            key = int.from_bytes(hashlib.blake2b(key_text.encode(), digest_size=8).digest(), "big")
+            if key in seen:
+                message = MSG_REPEATED_PAYMENT if isinstance(record, PaymentRow) else MSG_REPEATED
+                problem(
+                    RowError(
+                        number,
+                        id_column,
+                        shown(record.national_id, _mask),
+                        message,
+                        {"row": seen[key]},
+                    )
+                )
+                continue
+            seen[key] = number
+            if isinstance(record, BeneficiaryRow):
+                code = communes.resolve(record.commune, record.commune_name, default_commune)
+                if code is None:
+                    written = record.commune or record.commune_name
+                    problem(
+                        RowError(
+                            number,
+                            headers.get("commune", ""),
+                            written or "",
+                            MSG_UNKNOWN_COMMUNE if written else MSG_NO_COMMUNE,
+                            {"commune": written} if written else {},
+                        )
+                    )
+                    continue
+                ben_batch.append(_beneficiary(record, code))
+            else:
+                pay_batch.append((number, _payment(record)))
+            if len(ben_batch) + len(pay_batch) >= BATCH:
+                await flush()
+        await flush()
+    if progress:
+        progress(summary.rows)
+
+
+def _mask(text: str) -> str:
+    from handlers.ids import mask_id
+
+    return mask_id(text)
+
+
+def _beneficiary(row: BeneficiaryRow, commune_code: str) -> NewBeneficiary:
+    return NewBeneficiary(
+        national_id=row.national_id,
+        full_name=row.full_name,
+        date_of_birth=row.date_of_birth,
+        commune_code=commune_code,
+        village=row.village,
+        category=row.category or "other",
+        monthly_amount=row.monthly_amount or 0,
+        payment_method=row.payment_method or "cash",
+        bank_name=row.bank,
+        account_number=row.account_number,
+        phone=row.phone,
+        relative_phone=row.relative_phone,
+        account_name=row.account_name,
+        health_insurance_number=row.health_insurance_number,
+        health_insurance_expiry=row.health_insurance_expiry,
+    )
+
+
+def _payment(row: PaymentRow) -> PaymentImport:
+    return PaymentImport(
+        national_id=row.national_id,
+        period=row.period,
+        amount=row.amount,
+        status=row.status,
+        paid_on=row.paid_on,
+        method=row.method,
+        note=row.note,
+        bank_name=row.bank,
+        account_number=row.account_number,
+    )

@@ -1,0 +1,200 @@
+"""Bulk writes for officers' imports: beneficiaries and monthly payments.
+
+Rows arrive in batches inside the caller's single transaction, so an import
+is applied whole or not at all (a kill -9 halfway leaves the database as it
+was). Batches look existing rows up with one query each.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, tuple_
+
+from storage.models import BeneficiaryRow, CommuneRow, ImportRow, PaymentEventRow, PaymentRow
+from storage.records import Commune, ImportCounts, NewBeneficiary, PaymentImport
+from storage.stores import BeneficiaryStore, _commune, _Store
+
+
+class ImportStore(_Store):
+    async def communes(self) -> list[Commune]:
+        rows = (await self.session.execute(select(CommuneRow))).scalars()
+        return [_commune(r) for r in rows]
+
+    async def upsert_beneficiaries(
+        self, batch: list[NewBeneficiary], now: datetime, counts: ImportCounts
+    ) -> None:
+        people = BeneficiaryStore(self.session, self.vault)
+        hashes = {self.vault.lookup_hash(b.national_id): b for b in batch}
+        existing = {
+            row.national_id_hash: row
+            for row in (
+                await self.session.execute(
+                    select(BeneficiaryRow).where(BeneficiaryRow.national_id_hash.in_(hashes))
+                )
+            ).scalars()
+        }
+        for h, new in hashes.items():
+            row = existing.get(h)
+            if row is None:
+                row = BeneficiaryRow(created_at=now)
+                people.fill(row, new, now)
+                self.session.add(row)
+                counts.created += 1
+            elif row.import_digest == people.digest(new):
+                counts.unchanged += 1
+            else:
+                people.fill(row, new, now)
+                counts.updated += 1
+        await self.session.flush()
+
+    async def upsert_payments(
+        self,
+        batch: list[tuple[int, PaymentImport]],
+        now: datetime,
+        import_id: int | None,
+        counts: ImportCounts,
+    ) -> list[int]:
+        """Apply a batch of (file row, payment); return the file rows whose
+        citizen ID is not on the beneficiary list."""
+        by_hash: dict[str, Any] = {}
+        for _row, p in batch:
+            by_hash.setdefault(self.vault.lookup_hash(p.national_id), None)
+        people = {
+            r.national_id_hash: r
+            for r in (
+                await self.session.execute(
+                    select(
+                        BeneficiaryRow.id,
+                        BeneficiaryRow.national_id_hash,
+                        BeneficiaryRow.payment_method,
+                        BeneficiaryRow.bank_name,
+                        BeneficiaryRow.account_last4,
+                    ).where(BeneficiaryRow.national_id_hash.in_(by_hash))
+                )
+            ).all()
+        }
+        unknown: list[int] = []
+        wanted: list[tuple[int, Any, PaymentImport]] = []
+        for file_row, p in batch:
+            person = people.get(self.vault.lookup_hash(p.national_id))
+            if person is None:
+                unknown.append(file_row)
+            else:
+                wanted.append((file_row, person, p))
+        keys = [(person.id, p.period) for _r, person, p in wanted]
+        current: dict[tuple[int, str], PaymentRow] = {}
+        if keys:
+            current = {
+                (row.beneficiary_id, row.period): row
+                for row in (
+                    await self.session.execute(
+                        select(PaymentRow).where(
+                            tuple_(PaymentRow.beneficiary_id, PaymentRow.period).in_(keys)
+                        )
+                    )
+                ).scalars()
+            }
+        for _file_row, person, p in wanted:
+            ben_id = person.id
+            method = p.method or person.payment_method
+            bank = p.bank_name or (person.bank_name if method == "bank" else None)
+            last4 = (
+                p.account_number[-4:]
+                if p.account_number
+                else (person.account_last4 if method == "bank" else None)
+            )
+            values = {
+                "amount": p.amount,
+                "status": p.status,
+                "paid_on": p.paid_on,
+                "method": method,
+                "bank_name": bank,
+                "account_last4": last4,
+                "note": p.note,
+            }
+            row = current.get((ben_id, p.period))
+            if row is None:
+                row = PaymentRow(beneficiary_id=ben_id, period=p.period, updated_at=now, **values)
+                self.session.add(row)
+                current[(ben_id, p.period)] = row
+                counts.created += 1
+                self._event(ben_id, p.period, None, p.status, import_id, now, counts)
+                continue
+            if all(getattr(row, k) == v for k, v in values.items()):
+                counts.unchanged += 1
+                continue
+            old_status = row.status
+            for k, v in values.items():
+                setattr(row, k, v)
+            row.updated_at = now
+            counts.updated += 1
+            if old_status != p.status:
+                self._event(ben_id, p.period, old_status, p.status, import_id, now, counts)
+        await self.session.flush()
+        return unknown
+
+    def _event(
+        self,
+        beneficiary_id: int,
+        period: str,
+        old: str | None,
+        new: str,
+        import_id: int | None,
+        now: datetime,
+        counts: ImportCounts,
+    ) -> None:
+        counts.became[new] = counts.became.get(new, 0) + 1
+        self.session.add(
+            PaymentEventRow(
+                beneficiary_id=beneficiary_id,
+                period=period,
+                old_status=old,
+                new_status=new,
+                import_id=import_id,
+                at=now,
+            )
+        )
+
+    async def record(
+        self,
+        *,
+        kind: str,
+        filename: str,
+        sha256: str,
+        outcome: str,
+        rows: int,
+        invalid: int,
+        counts: ImportCounts,
+        at: datetime,
+    ) -> int:
+        row = ImportRow(
+            kind=kind,
+            filename=filename[:300],
+            sha256=sha256,
+            outcome=outcome,
+            rows=rows,
+            invalid=invalid,
+            created=counts.created,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            summary=json.dumps({"became": counts.became}),
+            at=at,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def events(self, import_id: int | None = None) -> list[tuple[int, str, str | None, str]]:
+        """(beneficiary id, period, old status, new status), oldest first."""
+        q = select(
+            PaymentEventRow.beneficiary_id,
+            PaymentEventRow.period,
+            PaymentEventRow.old_status,
+            PaymentEventRow.new_status,
+        ).order_by(PaymentEventRow.id)
+        if import_id is not None:
+            q = q.where(PaymentEventRow.import_id == import_id)
+        return [tuple(r) for r in (await self.session.execute(q)).all()]  # type: ignore[misc]

@@ -1,0 +1,104 @@
+"""`python -m bot import` from a terminal: summary, exit codes, and a kill -9
+in the middle of an import leaving the database exactly as it was."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import COMMUNE, TEST_SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAD = "Họ và tên,Số CCCD,Ngày sinh,Mã xã,Mức hưởng"
+
+
+def _env(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        BOT_DATABASE_URL=database_url,
+        BOT_SECRET_KEY=TEST_SECRET,
+        PYTHONPATH=str(ROOT),
+        BOT_DEFAULT_LOCALE="vi",
+    )
+    return env
+
+
+def _bot(args: list[str], database_url: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=_env(database_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _people(n: int, start: int = 0) -> list[str]:
+    return [
+        f"Người Thử {i},0011400{i:05d},01/01/1940,{COMMUNE.code},500000"
+        for i in range(start, start + n)
+    ]
+
+
+async def _count(db) -> int:
+    async with db.transaction() as tx:
+        return await tx.beneficiaries.count()
+
+
+async def test_cli_summary_report_and_exit_codes(db, database_url, tmp_path):
+    assert (
+        _bot(["commune", "add", COMMUNE.code, COMMUNE.name], database_url, tmp_path).returncode == 0
+    )
+    good = tmp_path / "ds.csv"
+    good.write_text("\n".join([HEAD, *_people(3)]) + "\n", encoding="utf-8")
+    done = _bot(["import", "beneficiaries", str(good)], database_url, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "ds.csv: đã đọc 3 dòng, 3 dòng hợp lệ, 0 dòng có lỗi." in done.stdout
+    assert "Đối tượng: thêm mới 3, sửa 0, giữ nguyên 0." in done.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "\n".join([HEAD, *_people(2, 10), "Sai,123,01/01/1940,99001,1"]) + "\n", encoding="utf-8"
+    )
+    refused = _bot(["import", "beneficiaries", str(bad), "--lang", "en"], database_url, tmp_path)
+    assert refused.returncode == 1
+    assert "Nothing was imported, because 1 rows have errors." in refused.stdout
+    assert (tmp_path / "bad.report.csv").exists()
+    assert await _count(db) == 3
+    missing = _bot(["import", "payments", "nope.csv"], database_url, tmp_path)
+    assert missing.returncode == 1 and "Không có tệp" in missing.stderr
+
+
+async def test_kill_9_in_the_middle_leaves_the_database_as_it_was(db, database_url, tmp_path):
+    assert (
+        _bot(["commune", "add", COMMUNE.code, COMMUNE.name], database_url, tmp_path).returncode == 0
+    )
+    first = tmp_path / "first.csv"
+    first.write_text("\n".join([HEAD, *_people(5)]) + "\n", encoding="utf-8")
+    assert _bot(["import", "beneficiaries", str(first)], database_url, tmp_path).returncode == 0
+    big = tmp_path / "big.csv"
+    big.write_text("\n".join([HEAD, *_people(40_000, 5)]) + "\n", encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "import", "beneficiaries", str(big)],
+        cwd=tmp_path,
+        env=_env(database_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()  # the first progress line: rows are being written
+        assert line.startswith("progress:"), line
+        assert proc.poll() is None, "the import finished before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert await _count(db) == 5  # nothing of the killed import is left
+    again = _bot(["import", "beneficiaries", str(first)], database_url, tmp_path)
+    assert again.returncode == 0 and "giữ nguyên 5" in again.stdout

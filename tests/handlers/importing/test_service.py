@@ -1,0 +1,175 @@
+"""Importing lists into the database: all or nothing, idempotent, reported."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from handlers.i18n import Catalogs
+from handlers.importing.service import run_import
+from storage.records import Commune
+from tests.chat import Chat
+from tests.conftest import COMMUNE
+
+HEAD = "STT;Họ và tên;Số CCCD;Ngày sinh;Mã xã;Thôn;Đối tượng;Mức hưởng;Hình thức nhận;Ngân hàng;Số tài khoản;SĐT người thân"
+PHAM = "1;Nguyễn Thị Phàm;001140001234;15/03/1940;99001;Thôn Đông;người cao tuổi;500.000;ngân hàng;Agribank;1234000056789;0987000222"
+TU = "2;Lê Văn Tư;079045006789;02/07/1945;Xã Hòa An;Thôn Tây;khuyết tật;1.000.000;bưu điện;;;"
+BAD = "3;Sai Số;12345;01/01/1950;99001;;người cao tuổi;500000;tiền mặt;;;"
+
+
+def write_csv(path: Path, *lines: str) -> Path:
+    path.write_text(
+        "\ufeffUBND XÃ HÒA AN\nDANH SÁCH ĐỐI TƯỢNG\n\n" + "\n".join(lines) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+async def _commune(db) -> None:
+    async with db.transaction() as tx:
+        await tx.communes.upsert(COMMUNE)
+
+
+async def _count(db) -> int:
+    async with db.transaction() as tx:
+        return await tx.beneficiaries.count()
+
+
+async def test_beneficiaries_then_payments_reach_the_citizen(db, tmp_path, dispatcher):
+    await _commune(db)
+    vi = Catalogs().get("vi")
+    ben = await run_import(
+        db, write_csv(tmp_path / "ds.csv", HEAD, PHAM, TU), "beneficiaries", translator=vi
+    )
+    assert ben.outcome == "applied" and ben.rows == 2 and ben.counts.created == 2
+    assert ben.report_path is None  # nothing to report
+    pay = tmp_path / "chi.csv"
+    pay.write_text(
+        "Số CCCD;Kỳ;Số tiền;Trạng thái;Ngày chi;Hình thức;Ghi chú\n"
+        "001140001234;T11/2026;500.000;đã chi;10/11/2026;ngân hàng;\n"
+        "079045006789;11/2026;1000000;hoàn trả;;bưu điện;người nhận vắng nhà\n",
+        encoding="utf-8",
+    )
+    result = await run_import(db, pay, "payments", translator=vi)
+    assert result.outcome == "applied"
+    assert result.counts.became == {"paid": 1, "returned": 1}
+    # The citizen now sees it, by the ID and date of birth from the list.
+    chat = Chat(dispatcher)
+    await chat.link("001140001234", "15/03/1940")
+    assert (
+        "Tiền trợ cấp tháng 11/2026 của Bà Nguyễn Thị Phàm: 500.000\xa0₫, "
+        "đã chuyển vào tài khoản Agribank ****6789 ngày 10/11/2026." in chat.text
+    )
+    relative = Chat(dispatcher, "rel", channel="telegram")
+    await relative.share_contact("+84987000222")  # the relative's phone from the list
+    assert "Bà Nguyễn Thị Phàm" in relative.text
+
+
+async def test_one_bad_row_imports_nothing_and_is_reported(db, tmp_path):
+    await _commune(db)
+    vi = Catalogs().get("vi")
+    path = write_csv(tmp_path / "ds.csv", HEAD, PHAM, BAD, TU)
+    result = await run_import(db, path, "beneficiaries", translator=vi)
+    assert result.outcome == "rejected" and result.invalid == 1
+    assert await _count(db) == 0
+    report = result.report_path.read_text(encoding="utf-8-sig").splitlines()
+    assert report[0] == "Dòng,Cột,Giá trị,Lý do"
+    assert report[1] == "6,Số CCCD,**345,Số CCCD phải có 12 chữ số; số này có 5 chữ số."
+    # --skip-invalid imports the others; --dry-run changes nothing.
+    dry = await run_import(
+        db, path, "beneficiaries", translator=vi, skip_invalid=True, dry_run=True
+    )
+    assert dry.outcome == "dry_run" and dry.counts.created == 2
+    assert await _count(db) == 0
+    skip = await run_import(db, path, "beneficiaries", translator=vi, skip_invalid=True)
+    assert skip.outcome == "applied" and skip.counts.created == 2
+    assert await _count(db) == 2
+
+
+async def test_importing_twice_changes_nothing_and_a_correction_only_what_differs(db, tmp_path):
+    await _commune(db)
+    vi = Catalogs().get("vi")
+    path = write_csv(tmp_path / "ds.csv", HEAD, PHAM, TU)
+    await run_import(db, path, "beneficiaries", translator=vi)
+    again = await run_import(db, path, "beneficiaries", translator=vi)
+    assert (again.counts.created, again.counts.updated, again.counts.unchanged) == (0, 0, 2)
+    fixed = write_csv(tmp_path / "ds2.csv", HEAD, PHAM, TU.replace("1.000.000", "1.500.000"))
+    third = await run_import(db, fixed, "beneficiaries", translator=vi)
+    assert (third.counts.created, third.counts.updated, third.counts.unchanged) == (0, 1, 1)
+
+
+async def test_payment_status_changes_are_recorded_once(db, tmp_path):
+    await _commune(db)
+    vi = Catalogs().get("vi")
+    await run_import(db, write_csv(tmp_path / "ds.csv", HEAD, PHAM), "beneficiaries", translator=vi)
+    pay = tmp_path / "chi.csv"
+    pay.write_text(
+        "Số CCCD,Kỳ,Số tiền,Trạng thái\n001140001234,11/2026,500000,chờ chi\n", encoding="utf-8"
+    )
+    first = await run_import(db, pay, "payments", translator=vi)
+    assert first.counts.became == {"pending": 1}
+    pay.write_text(
+        "Số CCCD,Kỳ,Số tiền,Trạng thái,Ngày chi\n001140001234,11/2026,500000,đã chi,12/11/2026\n",
+        encoding="utf-8",
+    )
+    second = await run_import(db, pay, "payments", translator=vi)
+    assert second.counts.became == {"paid": 1} and second.counts.updated == 1
+    third = await run_import(db, pay, "payments", translator=vi)
+    assert third.counts.became == {} and third.counts.unchanged == 1
+    async with db.transaction() as tx:
+        events = await tx.imports.events()
+    assert [(e[1], e[2], e[3]) for e in events] == [
+        ("2026-11", None, "pending"),
+        ("2026-11", "pending", "paid"),
+    ]
+
+
+async def test_unknown_commune_repeated_id_and_unknown_person_are_row_errors(db, tmp_path):
+    await _commune(db)
+    vi = Catalogs().get("vi")
+    other = PHAM.replace("99001", "12345").replace("1;Nguyễn", "1;Trần")
+    path = write_csv(tmp_path / "ds.csv", HEAD, other, TU, TU.replace("2;", "3;"))
+    result = await run_import(db, path, "beneficiaries", translator=vi)
+    reasons = result.report_path.read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert reasons == [
+        "5,Mã xã,12345,Xã 12345 chưa có trong danh sách xã của bot.",
+        "7,Số CCCD,*********789,Số CCCD này đã có ở dòng 6 của tệp.",
+    ]
+    pay = tmp_path / "chi.csv"
+    pay.write_text(
+        "Số CCCD,Kỳ,Số tiền,Trạng thái\n001140001234,11/2026,500000,đã chi\n", encoding="utf-8"
+    )
+    nobody = await run_import(db, pay, "payments", translator=Catalogs().get("en"))
+    assert nobody.outcome == "rejected"
+    assert "No one with this citizen ID is on the beneficiary list" in nobody.report_path.read_text(
+        encoding="utf-8-sig"
+    )
+
+
+async def test_xlsx_with_title_block_and_numbers_for_ids(db, tmp_path):
+    await _commune(db)
+    async with db.transaction() as tx:
+        await tx.communes.upsert(Commune("99002", "Phường Hải Vân", "48", "Đà Nẵng", 5, None, None))
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["UBND PHƯỜNG HẢI VÂN"])
+    ws.merge_cells("A1:E1")
+    ws.append([])
+    ws.append(["Họ tên", "CCCD", "Ngày sinh", "Xã", "Số tiền"])
+    ws.append(["Nguyễn Thị Phàm", 1140001234, date(1940, 3, 15), "Hải Vân", 500000])  # lost its 00
+    path = tmp_path / "ds.xlsx"
+    wb.save(path)
+    result = await run_import(db, path, "beneficiaries", translator=Catalogs().get("vi"))
+    assert result.outcome == "applied" and result.counts.created == 1
+    async with db.transaction() as tx:
+        person = await tx.beneficiaries.verify("001140001234", date(1940, 3, 15))
+    assert person is not None and person.commune_code == "99002"
+
+
+async def test_a_file_that_is_not_a_list(db, tmp_path):
+    path = tmp_path / "photo.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    result = await run_import(db, path, "beneficiaries", translator=Catalogs().get("vi"))
+    assert result.outcome == "file_error"
+    assert result.file_error and "xlsx" in result.file_error
