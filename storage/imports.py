@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Table, insert, select, tuple_
 
 from storage.models import BeneficiaryRow, CommuneRow, ImportRow, PaymentEventRow, PaymentRow
 from storage.records import Commune, ImportCounts, NewBeneficiary, PaymentImport
 from storage.stores import BeneficiaryStore, _commune, _Store
+
+_PAYMENTS = cast(Table, PaymentRow.__table__)
+_EVENTS = cast(Table, PaymentEventRow.__table__)
 
 
 class ImportStore(_Store):
@@ -97,6 +100,8 @@ class ImportStore(_Store):
                     )
                 ).scalars()
             }
+        new_rows: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
         for _file_row, person, p in wanted:
             ben_id = person.id
             method = p.method or person.payment_method
@@ -117,11 +122,13 @@ class ImportStore(_Store):
             }
             row = current.get((ben_id, p.period))
             if row is None:
-                row = PaymentRow(beneficiary_id=ben_id, period=p.period, updated_at=now, **values)
-                self.session.add(row)
-                current[(ben_id, p.period)] = row
+                # New rows go in with one multi-row INSERT per batch (below):
+                # building ORM objects for them costs more than the SQL.
+                new_rows.append(
+                    {"beneficiary_id": ben_id, "period": p.period, "updated_at": now, **values}
+                )
                 counts.created += 1
-                self._event(ben_id, p.period, None, p.status, import_id, now, counts)
+                self._event(ben_id, p.period, None, p.status, import_id, now, counts, events)
                 continue
             if all(getattr(row, k) == v for k, v in values.items()):
                 counts.unchanged += 1
@@ -132,8 +139,13 @@ class ImportStore(_Store):
             row.updated_at = now
             counts.updated += 1
             if old_status != p.status:
-                self._event(ben_id, p.period, old_status, p.status, import_id, now, counts)
+                self._event(ben_id, p.period, old_status, p.status, import_id, now, counts, events)
         await self.session.flush()
+        conn = await self.session.connection()
+        if new_rows:
+            await conn.execute(insert(_PAYMENTS), new_rows)
+        if events:
+            await conn.execute(insert(_EVENTS), events)
         return unknown
 
     def _event(
@@ -145,17 +157,18 @@ class ImportStore(_Store):
         import_id: int | None,
         now: datetime,
         counts: ImportCounts,
+        events: list[dict[str, Any]],
     ) -> None:
         counts.became[new] = counts.became.get(new, 0) + 1
-        self.session.add(
-            PaymentEventRow(
-                beneficiary_id=beneficiary_id,
-                period=period,
-                old_status=old,
-                new_status=new,
-                import_id=import_id,
-                at=now,
-            )
+        events.append(
+            {
+                "beneficiary_id": beneficiary_id,
+                "period": period,
+                "old_status": old,
+                "new_status": new,
+                "import_id": import_id,
+                "at": now,
+            }
         )
 
     async def record(
