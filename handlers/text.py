@@ -11,7 +11,7 @@ from difflib import SequenceMatcher
 
 from storage.text import display_form, match_key
 
-__all__ = ["best_intent", "digits_only", "display_form", "match_key", "phrase_score", "words"]
+__all__ = ["best_intent", "display_form", "match_key", "phrase_score", "words"]
 
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 
@@ -58,7 +58,3 @@ def best_intent(text: str, intents: dict[str, list[str]], threshold: float = 0.9
                 if best is None or cand[:2] > best[:2]:
                     best = cand
     return best[2] if best else None
-
-
-def digits_only(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())

@@ -434,10 +434,6 @@ class LinkStore(_Store):
             )
         return out
 
-    async def remove_all(self, user_id: int) -> int:
-        result = await self.session.execute(delete(LinkRow).where(LinkRow.user_id == user_id))
-        return int(getattr(result, "rowcount", 0) or 0)
-
 
 class ConversationStore(_Store):
     async def load(self, user_id: int) -> ConversationState | None:
@@ -522,9 +518,6 @@ class AttemptStore(_Store):
         rows = (await self.session.execute(q.order_by(AuthAttemptRow.at))).scalars()
         # SQLite hands back naive datetimes; they were written as UTC.
         return [r if r.tzinfo else r.replace(tzinfo=UTC) for r in rows]
-
-    async def purge_older_than(self, cutoff: datetime) -> None:
-        await self.session.execute(delete(AuthAttemptRow).where(AuthAttemptRow.at < cutoff))
 
 
 class AuditStore(_Store):
