@@ -62,6 +62,22 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="where to write the row-by-row report (default: FILE.report.csv beside the file)",
     )
+    exp = sub.add_parser(
+        "export",
+        help="write the beneficiary list, or one month's payments, to an XLSX or CSV file "
+        "that import reads back unchanged",
+    )
+    exp.add_argument("kind", choices=["beneficiaries", "payments"], help="what to list")
+    exp.add_argument(
+        "file", type=Path, help="the .xlsx or .csv file to write (replaced if it exists)"
+    )
+    exp.add_argument("--period", help="payments: the month, e.g. 2026-11 or 11/2026")
+    exp.add_argument("--commune", help="only this commune (its code)")
+    exp.add_argument(
+        "--lang",
+        choices=["vi", "en"],
+        help="language of the headers, the words and the summary (default: BOT_DEFAULT_LOCALE)",
+    )
     com = sub.add_parser("commune", help="communes the bot serves")
     comsub = com.add_subparsers(dest="commune_command", required=True, metavar="COMMUNE_COMMAND")
     add = comsub.add_parser(
@@ -198,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.imports import import_command
 
             return asyncio.run(import_command(args))
+        elif args.command == "export":
+            from bot.exports import export_command
+
+            return asyncio.run(export_command(args))
         elif args.command == "commune":
             asyncio.run(_commune_add(args))
         elif args.command == "db" and args.db_command == "upgrade":

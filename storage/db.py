@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from storage.crypto import Vault
+from storage.exports import ExportStore
 from storage.imports import ImportStore
 from storage.stores import (
     AttemptStore,
@@ -49,6 +50,7 @@ class Tx:
         self.attempts = AttemptStore(session, vault)
         self.audit = AuditStore(session, vault)
         self.imports = ImportStore(session, vault)
+        self.exports = ExportStore(session, vault)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

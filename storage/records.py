@@ -129,3 +129,17 @@ class AuditEntry:
     action: str
     beneficiary_id: int | None
     detail: dict
+
+
+@dataclass(frozen=True)
+class ExportedPayment:
+    """One payment as an officer's list shows it: who (citizen ID decrypted) and what."""
+
+    national_id: str
+    full_name: str
+    period: str
+    amount: int
+    status: str
+    paid_on: date | None
+    method: str
+    note: str | None
