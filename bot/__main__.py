@@ -90,6 +90,18 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--payment-day", type=int, help="day of the month the commune usually pays")
     add.add_argument("--officer-name", help="social-affairs officer shown to citizens")
     add.add_argument("--officer-phone", help="the office phone shown to citizens")
+    off = sub.add_parser("officer", help="commune officers")
+    offsub = off.add_subparsers(dest="officer_command", required=True, metavar="OFFICER_COMMAND")
+    oadd = offsub.add_parser(
+        "add", help="print a one-time invite that makes whoever opens it an officer of a commune"
+    )
+    oadd.add_argument("--commune", required=True, help="the commune's code (see `commune add`)")
+    oadd.add_argument(
+        "--name", required=True, help="the officer's name, as the bot will greet them"
+    )
+    oadd.add_argument(
+        "--days", type=int, default=7, help="how long the invite stays valid (default 7)"
+    )
     db = sub.add_parser("db", help="database maintenance")
     dbsub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     dbsub.add_parser("upgrade", help="apply the schema migrations (run also does this on start)")
@@ -143,6 +155,51 @@ async def _commune_add(args: argparse.Namespace) -> None:
     finally:
         await db.dispose()
     print(f"commune {args.code} saved")
+
+
+async def _officer_add(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from handlers.officer import new_invite_code, pretty_code
+    from storage import Database, Vault
+
+    if not 1 <= args.days <= 90:
+        raise ConfigError("--days must be between 1 and 90")
+    settings = load_settings()
+    db = Database(settings.database_url, Vault(settings.secret_key))
+    now = datetime.now(UTC)
+    code = new_invite_code()
+    try:
+        await db.upgrade()
+        async with db.transaction() as tx:
+            commune = await tx.communes.get(args.commune)
+            if commune is None:
+                print(
+                    f"error: no commune {args.commune}; add it first with "
+                    f"`python -m bot commune add {args.commune} NAME`",
+                    file=sys.stderr,
+                )
+                return 1
+            await tx.officers.create_invite(
+                code,
+                commune_code=commune.code,
+                name=args.name,
+                now=now,
+                expires_at=now + timedelta(days=args.days),
+            )
+    finally:
+        await db.dispose()
+    until = (now + timedelta(days=args.days)).strftime("%d/%m/%Y")
+    username = os.environ.get("TELEGRAM_BOT_USERNAME", "").lstrip("@")
+    print(
+        f"Invite for {args.name}, officer of {commune.name} ({commune.code}); one use, valid until {until}."
+    )
+    if username:
+        print(f"  Telegram link:   https://t.me/{username}?start={code}")
+    else:
+        print(f"  Telegram:        send the bot  /start {code}")
+    print(f"  Any channel:     type the code  {pretty_code(code)}")
+    return 0
 
 
 async def _demo(count: int, serve_after: bool) -> None:
@@ -218,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
             from bot.exports import export_command
 
             return asyncio.run(export_command(args))
+        elif args.command == "officer":
+            return asyncio.run(_officer_add(args))
         elif args.command == "commune":
             asyncio.run(_commune_add(args))
         elif args.command == "db" and args.db_command == "upgrade":

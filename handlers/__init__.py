@@ -5,6 +5,6 @@ and return neutral :class:`Reply` objects; channel adapters in ``bot.channels``
 render them.
 """
 
-from handlers.types import Attachment, Incoming, Option, Reply
+from handlers.types import Attachment, FileUpload, Incoming, Option, Reply
 
-__all__ = ["Attachment", "Incoming", "Option", "Reply"]
+__all__ = ["Attachment", "FileUpload", "Incoming", "Option", "Reply"]

@@ -21,6 +21,7 @@ from handlers.core import Context, resolve_option
 from handlers.dates import DateProblem, parse_typed_date
 from handlers.i18n import LANGUAGE_NAMES, SUPPORTED, _
 from handlers.ids import birth_year_from_id, check_id_against_birth, check_id_format, normalize_id
+from handlers.officer import parse_invite_code, receive_file, redeem_invite
 from handlers.text import best_intent, words
 from handlers.types import Option
 from storage.records import Beneficiary, Link, Payment
@@ -187,6 +188,13 @@ def show_menu(ctx: Context, text: str | None = None) -> None:
 
 async def route(ctx: Context) -> None:
     inc = ctx.incoming
+    if inc.document is not None:
+        await receive_file(ctx, inc.document)
+        return
+    code = parse_invite_code(inc.args if inc.command == "start" else inc.text)
+    if code is not None:
+        await redeem_invite(ctx, code)
+        return
     if inc.command:
         await _command(ctx, inc.command, inc.args)
         return

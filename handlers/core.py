@@ -58,6 +58,9 @@ class Context:
     now: datetime  # aware, UTC
     limits: Limits
     replies: list[Reply] = field(default_factory=list)
+    # Work that must run after this message's transaction has committed, in
+    # its own transactions (an officer's import); each returns more replies.
+    after_commit: list[Callable[[], Awaitable[list[Reply]]]] = field(default_factory=list)
 
     @property
     def local_now(self) -> datetime:
@@ -186,7 +189,10 @@ class Dispatcher:
                 after = (ctx.state.state, ctx.state.data, ctx.state.options)
                 if ctx.state.state != "__deleted__" and after != before:
                     await tx.conversations.save(user.id, ctx.state, exists=loaded is not None)
-                return ctx.replies
+                replies, followups = ctx.replies, ctx.after_commit
+            for work in followups:
+                replies = replies + await work()
+            return replies
         except DomainError as err:
             return [Reply(text=t.gettext(err.message, **err.params))]
         except Exception:

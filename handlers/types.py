@@ -44,6 +44,16 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class FileUpload:
+    """A file the user sent (a document on Telegram). ``too_large`` is set,
+    with no data, when the channel would not fetch a file that big."""
+
+    filename: str
+    data: bytes
+    too_large: bool = False
+
+
+@dataclass(frozen=True)
 class Incoming:
     """One message from a user, whatever the channel.
 
@@ -70,3 +80,4 @@ class Incoming:
     # Where the message came from on the network, for channels whose identities
     # cost nothing to make (the web chat's cookie): e.g. "ip:203.0.113.7".
     origin: str | None = None
+    document: FileUpload | None = None

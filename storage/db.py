@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from storage.crypto import Vault
 from storage.exports import ExportStore
 from storage.imports import ImportStore
+from storage.officers import OfficerStore
 from storage.stores import (
     AttemptStore,
     AuditStore,
@@ -50,6 +51,7 @@ class Tx:
         self.attempts = AttemptStore(session, vault)
         self.audit = AuditStore(session, vault)
         self.imports = ImportStore(session, vault)
+        self.officers = OfficerStore(session, vault)
         self.exports = ExportStore(session, vault)
 
 

@@ -59,9 +59,12 @@ class ImportStore(_Store):
         now: datetime,
         import_id: int | None,
         counts: ImportCounts,
-    ) -> list[int]:
-        """Apply a batch of (file row, payment); return the file rows whose
-        citizen ID is not on the beneficiary list."""
+        *,
+        allowed: set[str] | None = None,
+    ) -> tuple[list[int], list[tuple[int, str]]]:
+        """Apply a batch of (file row, payment). Returns the file rows whose
+        citizen ID is not on the beneficiary list, and (file row, commune) of
+        those whose person is outside the ``allowed`` communes (when given)."""
         by_hash: dict[str, Any] = {}
         for _row, p in batch:
             by_hash.setdefault(self.vault.lookup_hash(p.national_id), None)
@@ -75,16 +78,20 @@ class ImportStore(_Store):
                         BeneficiaryRow.payment_method,
                         BeneficiaryRow.bank_name,
                         BeneficiaryRow.account_last4,
+                        BeneficiaryRow.commune_code,
                     ).where(BeneficiaryRow.national_id_hash.in_(by_hash))
                 )
             ).all()
         }
         unknown: list[int] = []
+        foreign: list[tuple[int, str]] = []
         wanted: list[tuple[int, Any, PaymentImport]] = []
         for file_row, p in batch:
             person = people.get(self.vault.lookup_hash(p.national_id))
             if person is None:
                 unknown.append(file_row)
+            elif allowed is not None and person.commune_code not in allowed:
+                foreign.append((file_row, person.commune_code))
             else:
                 wanted.append((file_row, person, p))
         keys = [(person.id, p.period) for _r, person, p in wanted]
@@ -146,7 +153,7 @@ class ImportStore(_Store):
             await conn.execute(insert(_PAYMENTS), new_rows)
         if events:
             await conn.execute(insert(_EVENTS), events)
-        return unknown
+        return unknown, foreign
 
     def _event(
         self,

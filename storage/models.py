@@ -207,3 +207,32 @@ class ImportRow(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     summary: Mapped[str] = mapped_column(Text, default="{}")  # JSON counts
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OfficerRow(Base):
+    """A user who is an officer of a commune (one row per commune)."""
+
+    __tablename__ = "officers"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    commune_code: Mapped[str] = mapped_column(ForeignKey("communes.code"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class InviteRow(Base):
+    """A one-time code that makes whoever redeems it an officer of a commune."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # the code is never stored
+    role: Mapped[str] = mapped_column(String(20), default="officer")
+    commune_code: Mapped[str] = mapped_column(ForeignKey("communes.code"))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    used_by: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -40,6 +40,7 @@ class FakeTelegram:
     calls: list[tuple[str, dict]] = field(default_factory=list)
     commands: dict[str | None, list[dict]] = field(default_factory=dict)
     webhook: dict | None = None
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -55,6 +56,7 @@ class FakeTelegram:
     async def start(self) -> FakeTelegram:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -79,6 +81,8 @@ class FakeTelegram:
         for key, value in data.items():
             if isinstance(value, str):
                 out[key] = value
+            else:  # an uploaded file (sendDocument, sendPhoto)
+                out.setdefault("_files", {})[key] = (value.filename, value.file.read())
         return out
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -122,6 +126,24 @@ class FakeTelegram:
             except TimeoutError:
                 break
         return self.updates[:limit]
+
+    async def _m_getFile(self, p: dict) -> dict:
+        file_id = p["file_id"]
+        data = self.files[file_id]
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_size": len(data),
+            "file_path": f"documents/{file_id}",
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id])
 
     async def _m_setMyCommands(self, p: dict) -> bool:
         cmds = p["commands"]
@@ -209,6 +231,17 @@ class FakeTelegram:
     def push(self, update: dict) -> None:
         self.updates.append(update)
         self._new_update.set()
+
+    def push_document(self, user_id: int, filename: str, data: bytes) -> None:
+        file_id = f"doc{len(self.files) + 1}"
+        self.files[file_id] = data
+        document = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": filename,
+            "file_size": len(data),
+        }
+        self.push(self.make_message(user_id, None, document=document))
 
     def push_text(self, user_id: int, text: str) -> None:
         self.push(self.make_message(user_id, text))

@@ -35,7 +35,8 @@ from telegram.ext import (
 from handlers.core import Dispatcher
 from handlers.i18n import Catalogs
 from handlers.i18n import _ as N_
-from handlers.types import Incoming, Reply
+from handlers.officer import MAX_UPLOAD
+from handlers.types import FileUpload, Incoming, Reply
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +219,7 @@ class TelegramChannel:
             else:
                 text = text or "menu"
         location = (msg.location.latitude, msg.location.longitude) if msg.location else None
+        document = await self._download(msg.document) if msg.document is not None else None
         incoming = Incoming(
             channel=self.name,
             user_id=str(user.id),
@@ -229,9 +231,18 @@ class TelegramChannel:
             locale=user.language_code,
             display_name=user.full_name,
             can_share_contact=True,
+            document=document,
         )
         replies = await self.dispatcher.handle(incoming)
         await self.send(update.effective_chat.id, replies)
+
+    async def _download(self, doc) -> FileUpload:  # type: ignore[no-untyped-def]
+        """Fetch a sent document, unless it is larger than anyone's list should be."""
+        name = doc.file_name or "file"
+        if doc.file_size and doc.file_size > MAX_UPLOAD:
+            return FileUpload(name, b"", too_large=True)
+        telegram_file = await self.application.bot.get_file(doc.file_id)
+        return FileUpload(name, bytes(await telegram_file.download_as_bytearray()))
 
     async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

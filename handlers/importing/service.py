@@ -39,6 +39,7 @@ MSG_UNKNOWN_COMMUNE = _("The commune {commune} is not in the bot's list of commu
 MSG_NO_COMMUNE = _("This row names no commune; add a commune code column or choose the commune.")
 MSG_REPEATED = _("This citizen ID is already in row {row} of this file.")
 MSG_REPEATED_PAYMENT = _("This citizen ID already has a payment for this period in row {row}.")
+MSG_NOT_YOURS = _("This row is for {commune}, which is not one of your communes.")
 MSG_NOT_A_BENEFICIARY = _(
     "No one with this citizen ID is on the beneficiary list; import the beneficiary list first."
 )
@@ -77,6 +78,10 @@ class _Communes:
         for c in communes:
             for key in {_name_key(c.name), match_key(c.name)}:
                 self.by_name.setdefault(key, []).append(c.code)
+
+    def label(self, code: str) -> str:
+        commune = self.codes.get(code)
+        return commune.name if commune else code
 
     def resolve(self, code: str | None, name: str | None, default: str | None) -> str | None:
         for candidate in (code, name):
@@ -170,6 +175,7 @@ async def run_import(
     report_path: Path | None = None,
     progress: Callable[[int], None] | None = None,
     clock: Callable[[], datetime] | None = None,
+    allowed_communes: set[str] | None = None,
 ) -> ImportSummary:
     """Import ``path`` (CSV or XLSX) as ``kind``; see the module docstring."""
     now = (clock or (lambda: datetime.now(UTC)))()
@@ -181,7 +187,10 @@ async def run_import(
     try:
         with _closing(report):
             async with db.transaction() as tx:
-                await _apply(tx, path, kind, summary, report, sheet, default_commune, progress, now)
+                await _apply(
+                    tx, path, kind, summary, report, sheet, default_commune, progress, now,
+                    allowed_communes,
+                )  # fmt: skip
                 if dry_run:
                     summary.outcome = "dry_run"
                 elif summary.invalid and not skip_invalid:
@@ -229,7 +238,9 @@ async def _apply(  # type: ignore[no-untyped-def]
     default_commune: str | None,
     progress: Callable[[int], None] | None,
     now: datetime,
+    allowed: set[str] | None = None,
 ) -> None:
+    """``allowed``: the communes an officer may import for (None: any)."""
     communes = _Communes(await tx.imports.communes())
     seen: dict[int, int] = {}  # short hash of the row's key -> first file row
     bad_rows: set[int] = set()
@@ -249,10 +260,17 @@ async def _apply(  # type: ignore[no-untyped-def]
             ben_batch.clear()
         if pay_batch:
             rows = {r: p for r, p in pay_batch}
-            unknown = await tx.imports.upsert_payments(pay_batch, now, None, summary.counts)
+            unknown, foreign = await tx.imports.upsert_payments(
+                pay_batch, now, None, summary.counts, allowed=allowed
+            )
             for r in unknown:
                 problem(
                     RowError(r, id_column, shown(rows[r].national_id, _mask), MSG_NOT_A_BENEFICIARY)
+                )
+            for r, code in foreign:
+                masked = shown(rows[r].national_id, _mask)
+                problem(
+                    RowError(r, id_column, masked, MSG_NOT_YOURS, {"commune": communes.label(code)})
                 )
             pay_batch.clear()
 
@@ -297,6 +315,17 @@ async def _apply(  # type: ignore[no-untyped-def]
                             written or "",
                             MSG_UNKNOWN_COMMUNE if written else MSG_NO_COMMUNE,
                             {"commune": written} if written else {},
+                        )
+                    )
+                    continue
+                if allowed is not None and code not in allowed:
+                    problem(
+                        RowError(
+                            number,
+                            headers.get("commune", headers.get("commune_name", "")),
+                            record.commune or record.commune_name or code,
+                            MSG_NOT_YOURS,
+                            {"commune": communes.label(code)},
                         )
                     )
                     continue

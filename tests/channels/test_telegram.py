@@ -262,3 +262,55 @@ async def test_a_sticker_in_the_middle_of_linking_keeps_the_form(bot, fake):
     assert "số CCCD" in again.text
     (ask_dob,) = await person.text(PHAM.national_id)
     assert "ngày sinh" in ask_dob.text
+
+
+async def test_officer_joins_by_deep_link_and_sends_a_list(bot, fake, db):
+    from datetime import timedelta
+
+    from handlers.officer import new_invite_code
+    from tests.conftest import NOW
+
+    code = new_invite_code()
+    async with db.transaction() as tx:
+        await tx.officers.create_invite(
+            code,
+            commune_code="99001",
+            name="Trần Văn Bình",
+            now=NOW,
+            expires_at=NOW + timedelta(days=7),
+        )
+    officer = Person(fake, 3001)
+    (welcome,) = await officer.text(f"/start {code}")
+    assert welcome.text.startswith("Chào mừng Trần Văn Bình!")
+    payments = (
+        "Số CCCD;Kỳ;Số tiền;Trạng thái;Ngày chi;Ghi chú\n"
+        "079045006789;11/2026;1.000.000;đã chi;21/11/2026;\n"
+        "001140009999;11/2026;500.000;đã chi;21/11/2026;\n"
+    )
+    before = len(fake.by_chat[3001])
+    fake.push_document(3001, "chi-tra-T11.csv", payments.encode())
+    received, summary, report = (await fake.wait_sent(3001, before + 3))[before:]
+    assert received.text == "Đã nhận chi-tra-T11.csv. Đang kiểm tra và nhập…"
+    assert "Chưa nhập gì cả, vì có 1 dòng bị lỗi." in summary.text
+    assert report.method == "sendDocument"
+    (filename, content) = report.params["_files"]["document"]
+    assert filename == "chi-tra-T11.report.csv"
+    assert "*********999" in content.decode("utf-8-sig") and "001140009999" not in content.decode(
+        "utf-8-sig"
+    )
+    # Fixed and sent again: it goes in, and the citizen sees it at once.
+    before = len(fake.by_chat[3001])
+    fake.push_document(
+        3001,
+        "chi-tra-T11.csv",
+        payments.splitlines(keepends=True)[0].encode()
+        + payments.splitlines(keepends=True)[1].encode(),
+    )
+    _received, summary = (await fake.wait_sent(3001, before + 2))[before:]
+    assert "Chuyển sang đã chi: 1" in summary.text and "Đã nhập xong." in summary.text
+    citizen = Person(fake, 3002)
+    await citizen.text("/status")
+    await citizen.tap("who:self")
+    await citizen.text("079045006789")
+    _confirmed, status = await citizen.text("02/07/1945", expect=2)
+    assert "Ông Lê Văn Tư: 1.000.000\xa0₫, đã chi trả qua bưu điện ngày 21/11/2026." in status.text

@@ -1,0 +1,76 @@
+"""Officers of communes, and the one-time invites that make them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+
+from storage.models import CommuneRow, InviteRow, OfficerRow, UserRow
+from storage.records import Commune
+from storage.stores import _commune, _Store
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class OfficerStore(_Store):
+    async def create_invite(
+        self, code: str, *, commune_code: str, name: str, now: datetime, expires_at: datetime
+    ) -> None:
+        self.session.add(
+            InviteRow(
+                code_hash=self.vault.lookup_hash(code),
+                role="officer",
+                commune_code=commune_code,
+                name=name,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+        await self.session.flush()
+
+    async def redeem(
+        self, code: str, user_id: int, now: datetime
+    ) -> tuple[str, Commune | None, str]:
+        """("ok" | "unknown" | "expired" | "used", the commune, the officer's name)."""
+        row = (
+            await self.session.execute(
+                select(InviteRow)
+                .where(InviteRow.code_hash == self.vault.lookup_hash(code))
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            return "unknown", None, ""
+        commune = await self.session.get(CommuneRow, row.commune_code)
+        if row.used_at is not None:
+            return "used", _commune(commune) if commune else None, row.name
+        if _aware(row.expires_at) < now:
+            return "expired", _commune(commune) if commune else None, row.name
+        row.used_at = now
+        row.used_by = user_id
+        exists = await self.session.get(OfficerRow, (user_id, row.commune_code))
+        if exists is None:
+            self.session.add(
+                OfficerRow(
+                    user_id=user_id, commune_code=row.commune_code, name=row.name, created_at=now
+                )
+            )
+        await self.session.execute(
+            update(UserRow).where(UserRow.id == user_id).values(role="officer")
+        )
+        await self.session.flush()
+        return "ok", _commune(commune) if commune else None, row.name
+
+    async def communes_of(self, user_id: int) -> list[Commune]:
+        rows = (
+            await self.session.execute(
+                select(CommuneRow)
+                .join(OfficerRow, OfficerRow.commune_code == CommuneRow.code)
+                .where(OfficerRow.user_id == user_id)
+                .order_by(CommuneRow.code)
+            )
+        ).scalars()
+        return [_commune(r) for r in rows]
