@@ -7,7 +7,7 @@ The suite runs on SQLite by default and on PostgreSQL when
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 
 import pytest
@@ -148,3 +148,29 @@ def catalogs() -> Catalogs:
 @pytest.fixture
 def dispatcher(db: Database, catalogs: Catalogs, clock: Clock) -> Dispatcher:
     return Dispatcher(db, catalogs, route, clock=clock)
+
+
+# ---------------------------------------------------------------- benchmarks
+# Benchmarks report their figures through this fixture; they are printed at
+# the end of every run (also without -s), so CI logs carry them.
+
+_PERF_LINES = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture
+def perf_report(request) -> Callable[[str], None]:
+    lines = request.config.stash.setdefault(_PERF_LINES, [])
+
+    def report(line: str) -> None:
+        print(line)
+        lines.append(line.strip())
+
+    return report
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    lines = config.stash.get(_PERF_LINES, [])
+    if lines:
+        terminalreporter.section("performance figures")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -67,7 +67,7 @@ def _raw_sqlite(path: Path, db_file: Path) -> float:
     return seconds
 
 
-async def test_payment_import_rate_against_raw_sqlite(db, tmp_path):
+async def test_payment_import_rate_against_raw_sqlite(db, tmp_path, perf_report):
     async with db.transaction() as tx:
         await tx.communes.upsert(COMMUNE)
     people, payments = _files(tmp_path)
@@ -82,8 +82,8 @@ async def test_payment_import_rate_against_raw_sqlite(db, tmp_path):
     assert result.outcome == "applied" and result.counts.created == rows
     ratio = raw / ours
     engine = "SQLite" if db.is_sqlite else "PostgreSQL"
-    print(
-        f"\n[perf] payments import on {engine}, {rows} rows: {rows / ours:,.0f} rows/s "
+    perf_report(
+        f"[perf] payments import on {engine}, {rows} rows: {rows / ours:,.0f} rows/s "
         f"({ours:.1f} s); raw sqlite3 executemany {rows / raw:,.0f} rows/s; "
         f"ratio {ratio:.3f} (target {TARGET}, regression floor {FLOOR})"
     )

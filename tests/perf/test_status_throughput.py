@@ -161,7 +161,9 @@ async def _bot_round(fake: FakeProcess, database_url: str, total: int, clock) ->
         await app.stop()
 
 
-async def test_status_taps_per_second_against_echo_bot(db, database_url, clock, fake_process):
+async def test_status_taps_per_second_against_echo_bot(
+    db, database_url, clock, fake_process, perf_report
+):
     await _seed_linked_users(db, USERS)
     total = USERS * TAPS_PER_USER
     echoes, bots = [], []
@@ -170,8 +172,8 @@ async def test_status_taps_per_second_against_echo_bot(db, database_url, clock, 
         bots.append(await _bot_round(fake_process, database_url, total, clock))
     ratio = statistics.median(b / e for b, e in zip(bots, echoes, strict=True))
     engine = "SQLite" if db.is_sqlite else "PostgreSQL"
-    print(
-        f"\n[perf] status taps on {engine}, {total} taps from {USERS} users, {ROUNDS} rounds: "
+    perf_report(
+        f"[perf] status taps on {engine}, {total} taps from {USERS} users, {ROUNDS} rounds: "
         f"bot {statistics.median(bots):.0f}/s, bare echo bot {statistics.median(echoes):.0f}/s, "
         f"median ratio {ratio:.2f} (target {TARGET}, regression floor {FLOOR})"
     )
