@@ -164,8 +164,8 @@ def check_destination(path: Path) -> None:
 # Values as the file shows them
 
 
-def _word(table: dict[str, str], value: str) -> str:
-    return table.get(value, value)
+def _word(table: dict[str, str], value: str | None) -> str | None:
+    return table.get(value, value) if value is not None else None
 
 
 def phone_text(e164: str | None) -> str | None:
@@ -322,7 +322,12 @@ def _csv_text(value: object) -> str:
         return ""
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
-    return str(value)
+    text = str(value)
+    if text[:1] in ("=", "+", "-", "@") and isinstance(value, str):
+        # Excel would run it as a formula; a leading apostrophe keeps it text
+        # (and the importer drops the apostrophe again).
+        return "'" + text
+    return text
 
 
 def _sheet_title(title: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from handlers.core import Context
 from handlers.i18n import _
+from handlers.importing.columns import map_headers
 from handlers.importing.reader import ImportFileError, open_table
 from handlers.importing.service import ImportSummary, Kind, run_import
 from handlers.importing.summary import summary_lines
@@ -124,6 +125,18 @@ async def _import_upload(
         path = Path(folder) / f"list{suffix if suffix in ('.csv', '.xlsx') else ''}"
         path.write_bytes(upload.data)
         kind = _guess_kind(path)
+        if kind is None:
+            return [
+                Reply(
+                    t.gettext(
+                        _(
+                            "This looks like a payment list, but it has no column for the month "
+                            "(Kỳ). Please add a column “Kỳ” with the month, e.g. 11/2026, and "
+                            "send the file again. Nothing was changed."
+                        )
+                    )
+                )
+            ]
         summary: ImportSummary = await run_import(
             db,
             path,
@@ -134,7 +147,7 @@ async def _import_upload(
             report_path=Path(folder) / "report.csv",
         )
         summary.path = Path(upload.filename)
-        lines = summary_lines(summary, t)
+        lines = summary_lines(summary, t, chat=True)
         # The report's path is a temporary file here: it is sent instead.
         report = summary.report_path
         text_lines = [line for line in lines if report is None or str(report) not in line]
@@ -149,10 +162,19 @@ async def _import_upload(
         return [reply]
 
 
-def _guess_kind(path: Path) -> Kind:
-    """A payment list has a period and a status; anything else is a beneficiary list."""
+def _guess_kind(path: Path) -> Kind | None:
+    """A payment list has a period and a status; a list with payment columns but
+    no period (the month only in the title) is neither: None."""
     try:
         with open_table(path, kind="payments"):
             return "payments"
     except ImportFileError:
-        return "beneficiaries"
+        pass
+    try:
+        with open_table(path, kind="beneficiaries") as table:
+            as_payments = set(map_headers(table.headers, "payments")[0].values())
+    except ImportFileError:
+        return "beneficiaries"  # the import will say what is wrong with the file
+    if as_payments & {"status", "paid_on"}:
+        return None
+    return "beneficiaries"

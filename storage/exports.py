@@ -13,14 +13,13 @@ writes (a :class:`NewBeneficiary`), so a round trip changes nothing.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from storage.models import BeneficiaryRow, PaymentRow
 from storage.records import ExportedPayment, NewBeneficiary
-from storage.stores import _Store
+from storage.stores import BeneficiaryStore, _Store
 
 BATCH = 1000
 
@@ -104,33 +103,4 @@ class ExportStore(_Store):
             last = rows[-1].id
 
     def _beneficiary(self, row: Any) -> NewBeneficiary:
-        return NewBeneficiary(
-            national_id=self.vault.decrypt(row.national_id_enc),
-            full_name=row.full_name,
-            date_of_birth=_born(self.vault.decrypt(row.date_of_birth_enc)),
-            commune_code=row.commune_code,
-            village=row.village,
-            category=row.category,
-            monthly_amount=row.monthly_amount,
-            payment_method=row.payment_method,
-            bank_name=row.bank_name,
-            account_number=self._open(row.account_enc),
-            phone=self._open(row.phone_enc),
-            relative_phone=self._open(row.relative_phone_enc),
-            account_name=row.account_name,
-            health_insurance_number=self._open(row.health_insurance_enc),
-            health_insurance_expiry=row.health_insurance_expiry,
-        )
-
-    def _open(self, token: str | None) -> str | None:
-        return self.vault.decrypt(token) if token else None
-
-
-def _born(text: str) -> date | int | None:
-    """The stored date of birth: an ISO date, a year alone, or nothing (see
-    :meth:`storage.stores.BeneficiaryStore.fill`)."""
-    if not text:
-        return None
-    if text.isdigit():
-        return int(text)
-    return date.fromisoformat(text)
+        return BeneficiaryStore(self.session, self.vault).stored(row)

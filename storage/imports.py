@@ -8,6 +8,7 @@ was). Batches look existing rows up with one query each.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -43,13 +44,20 @@ class ImportStore(_Store):
             row = existing.get(h)
             if row is None:
                 row = BeneficiaryRow(created_at=now)
-                people.fill(row, new, now)
+                people.fill(row, _with_defaults(new), now)
                 self.session.add(row)
                 counts.created += 1
-            elif row.import_digest == people.digest(new):
+                continue
+            if not _has_gaps(new) and row.import_digest == people.digest(_with_defaults(new)):
+                counts.unchanged += 1  # the common case: nothing to decrypt
+                continue
+            # What the list does not say (a missing column, an empty cell) is
+            # kept as stored, never wiped.
+            merged = _merge(people.stored(row), new)
+            if row.import_digest == people.digest(merged):
                 counts.unchanged += 1
             else:
-                people.fill(row, new, now)
+                people.fill(row, merged, now)
                 counts.updated += 1
         await self.session.flush()
 
@@ -207,6 +215,19 @@ class ImportStore(_Store):
         await self.session.flush()
         return row.id
 
+    async def finish(
+        self, import_id: int, *, rows: int, invalid: int, counts: ImportCounts
+    ) -> None:
+        row = await self.session.get(ImportRow, import_id)
+        if row is not None:
+            row.rows = rows
+            row.invalid = invalid
+            row.created = counts.created
+            row.updated = counts.updated
+            row.unchanged = counts.unchanged
+            row.summary = json.dumps({"became": counts.became})
+            await self.session.flush()
+
     async def events(self, import_id: int | None = None) -> list[tuple[int, str, str | None, str]]:
         """(beneficiary id, period, old status, new status), oldest first."""
         q = select(
@@ -218,3 +239,29 @@ class ImportStore(_Store):
         if import_id is not None:
             q = q.where(PaymentEventRow.import_id == import_id)
         return [tuple(r) for r in (await self.session.execute(q)).all()]  # type: ignore[misc]
+
+
+_KEPT_WHEN_MISSING = (
+    "date_of_birth", "village", "category", "monthly_amount", "payment_method", "bank_name",
+    "account_number", "phone", "relative_phone", "account_name", "health_insurance_number",
+    "health_insurance_expiry",
+)  # fmt: skip
+
+
+def _has_gaps(new: NewBeneficiary) -> bool:
+    return any(getattr(new, f) is None for f in _KEPT_WHEN_MISSING)
+
+
+def _merge(old: NewBeneficiary, new: NewBeneficiary) -> NewBeneficiary:
+    given = {f: getattr(new, f) for f in _KEPT_WHEN_MISSING if getattr(new, f) is not None}
+    return replace(old, **given, national_id=new.national_id, full_name=new.full_name,
+                   commune_code=new.commune_code)  # fmt: skip
+
+
+def _with_defaults(new: NewBeneficiary) -> NewBeneficiary:
+    return replace(
+        new,
+        category=new.category or "other",
+        monthly_amount=new.monthly_amount if new.monthly_amount is not None else 0,
+        payment_method=new.payment_method or "cash",
+    )

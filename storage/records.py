@@ -44,9 +44,11 @@ class NewBeneficiary:
     date_of_birth: date | int | None  # an int when the list gives the year alone
     commune_code: str
     village: str | None = None
-    category: str = "elderly"
-    monthly_amount: int = 0
-    payment_method: str = "cash"
+    # None in an import means "the list does not say": an existing person
+    # keeps what is stored, a new one gets "other" / 0 / "cash".
+    category: str | None = "elderly"
+    monthly_amount: int | None = 0
+    payment_method: str | None = "cash"
     bank_name: str | None = None
     account_number: str | None = None
     phone: str | None = None

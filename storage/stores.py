@@ -220,9 +220,9 @@ class BeneficiaryStore(_Store):
         row.name_key = match_key(new.full_name)
         row.commune_code = new.commune_code
         row.village = new.village
-        row.category = new.category
-        row.monthly_amount = new.monthly_amount
-        row.payment_method = new.payment_method
+        row.category = new.category or "other"
+        row.monthly_amount = new.monthly_amount or 0
+        row.payment_method = new.payment_method or "cash"
         row.bank_name = new.bank_name
         row.account_enc = v.encrypt(new.account_number) if new.account_number else None
         row.account_last4 = new.account_number[-4:] if new.account_number else None
@@ -236,6 +236,35 @@ class BeneficiaryStore(_Store):
         row.health_insurance_expiry = new.health_insurance_expiry
         row.import_digest = self.digest(new)
         row.updated_at = now
+
+    def stored(self, row: Any) -> NewBeneficiary:
+        """What is stored for a person, decrypted, in the form an import writes."""
+        born_text = self.vault.decrypt(row.date_of_birth_enc)
+        born: date | int | None
+        if len(born_text) == 10:
+            born = date.fromisoformat(born_text)
+        else:
+            born = int(born_text) if born_text.isdigit() else None
+        return NewBeneficiary(
+            national_id=self.vault.decrypt(row.national_id_enc),
+            full_name=row.full_name,
+            date_of_birth=born,
+            commune_code=row.commune_code,
+            village=row.village,
+            category=row.category,
+            monthly_amount=row.monthly_amount,
+            payment_method=row.payment_method,
+            bank_name=row.bank_name,
+            account_number=self._open(row.account_enc),
+            phone=self._open(row.phone_enc),
+            relative_phone=self._open(row.relative_phone_enc),
+            account_name=row.account_name,
+            health_insurance_number=self._open(row.health_insurance_enc),
+            health_insurance_expiry=row.health_insurance_expiry,
+        )
+
+    def _open(self, token: str | None) -> str | None:
+        return self.vault.decrypt(token) if token else None
 
     async def get(self, beneficiary_id: int) -> Beneficiary | None:
         row = await self.session.get(BeneficiaryRow, beneficiary_id)

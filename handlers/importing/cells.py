@@ -114,7 +114,10 @@ def clean_text(v: object) -> str | None:
     else:
         text = str(v)
     text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
-    return " ".join(text.split()) or None
+    text = " ".join(text.split())
+    if text.startswith("'") and len(text) > 1:
+        text = text[1:]  # Excel's "this is text" mark, not part of the value
+    return text or None
 
 
 def is_empty(v: object) -> bool:

@@ -43,6 +43,9 @@ MSG_NOT_YOURS = _("This row is for {commune}, which is not one of your communes.
 MSG_NOT_A_BENEFICIARY = _(
     "No one with this citizen ID is on the beneficiary list; import the beneficiary list first."
 )
+MSG_TOO_LONG = _("This text is too long ({length} characters); it can have at most {limit}.")
+# Column sizes in the database (storage/models.py): longer text is a row error.
+TEXT_LIMITS = {"full_name": 200, "village": 200, "bank": 100, "account_name": 200, "commune": 200}
 REPORT_HEADERS = (_("Row"), _("Column"), _("Value"), _("Reason"))
 _COMMUNE_WORDS = ("xa ", "phuong ", "thi tran ", "dac khu ")
 
@@ -187,6 +190,17 @@ async def run_import(
     try:
         with _closing(report):
             async with db.transaction() as tx:
+                # The import's own row first, so status events can point at it.
+                summary.import_id = await tx.imports.record(
+                    kind=kind,
+                    filename=path.name,
+                    sha256=_sha256(path),
+                    outcome="applied",
+                    rows=0,
+                    invalid=0,
+                    counts=summary.counts,
+                    at=now,
+                )
                 await _apply(
                     tx, path, kind, summary, report, sheet, default_commune, progress, now,
                     allowed_communes,
@@ -197,25 +211,22 @@ async def run_import(
                     summary.outcome = "rejected"
                 if summary.outcome != "applied":
                     raise _Rollback
-                summary.import_id = await tx.imports.record(
-                    kind=kind,
-                    filename=path.name,
-                    sha256=_sha256(path),
-                    outcome="applied",
+                await tx.imports.finish(
+                    summary.import_id,
                     rows=summary.rows,
                     invalid=summary.invalid,
                     counts=summary.counts,
-                    at=now,
                 )
     except _Rollback:
-        pass
+        summary.import_id = None
     except ImportFileError as err:
+        summary.import_id = None
         summary.outcome = "file_error"
         summary.file_error = translator.gettext(err.message, **err.params)
     summary.report_path = report_path if report_path.exists() else None
     if summary.outcome != "applied":
         async with db.transaction() as tx:  # what was tried stays on record
-            await tx.imports.record(
+            summary.import_id = await tx.imports.record(
                 kind=kind,
                 filename=path.name,
                 sha256=_sha256(path),
@@ -261,7 +272,7 @@ async def _apply(  # type: ignore[no-untyped-def]
         if pay_batch:
             rows = {r: p for r, p in pay_batch}
             unknown, foreign = await tx.imports.upsert_payments(
-                pay_batch, now, None, summary.counts, allowed=allowed
+                pay_batch, now, summary.import_id, summary.counts, allowed=allowed
             )
             for r in unknown:
                 problem(
@@ -286,6 +297,23 @@ async def _apply(  # type: ignore[no-untyped-def]
             for error in errors:
                 problem(error)
             if record is None:
+                continue
+            too_long = [
+                (name, text)
+                for name, limit in TEXT_LIMITS.items()
+                if isinstance(text := getattr(record, name, None), str) and len(text) > limit
+            ]
+            for name, text in too_long:
+                problem(
+                    RowError(
+                        number,
+                        headers.get(name, name),
+                        text[:40] + "…",
+                        MSG_TOO_LONG,
+                        {"length": len(text), "limit": TEXT_LIMITS[name]},
+                    )
+                )
+            if too_long:
                 continue
             key_text = record.national_id + (
                 f"/{record.period}" if isinstance(record, PaymentRow) else ""
@@ -352,9 +380,9 @@ def _beneficiary(row: BeneficiaryRow, commune_code: str) -> NewBeneficiary:
         date_of_birth=row.date_of_birth,
         commune_code=commune_code,
         village=row.village,
-        category=row.category or "other",
-        monthly_amount=row.monthly_amount or 0,
-        payment_method=row.payment_method or "cash",
+        category=row.category,
+        monthly_amount=row.monthly_amount,
+        payment_method=row.payment_method,
         bank_name=row.bank,
         account_number=row.account_number,
         phone=row.phone,

@@ -6,7 +6,8 @@ from handlers.i18n import Translator, _
 from handlers.importing.service import ImportSummary
 
 
-def summary_lines(s: ImportSummary, t: Translator) -> list[str]:
+def summary_lines(s: ImportSummary, t: Translator, *, chat: bool = False) -> list[str]:
+    """``chat``: for an officer in the chat, who has no command-line options."""
     if s.outcome == "file_error":
         return [t.gettext(_("The file cannot be imported: {reason}"), reason=s.file_error or "")]
     c = s.counts
@@ -71,7 +72,17 @@ def summary_lines(s: ImportSummary, t: Translator) -> list[str]:
         lines.append(
             t.gettext(_("Columns not used: {columns}."), columns=", ".join(s.unknown_columns))
         )
-    if s.outcome == "rejected":
+    if s.outcome == "rejected" and chat:
+        lines.append(
+            t.gettext(
+                _(
+                    "Nothing was imported, because {invalid} rows have errors; the attached "
+                    "report lists them. Please fix those rows and send the file again."
+                ),
+                invalid=s.invalid,
+            )
+        )
+    elif s.outcome == "rejected":
         lines.append(
             t.gettext(
                 _(

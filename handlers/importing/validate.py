@@ -305,6 +305,11 @@ def is_totals_row(cells_by_field: Mapping[str, object], cells: list[object]) -> 
     id_cell = cells_by_field.get("national_id")
     if not is_empty(id_cell) and not _says_total(id_cell):
         return False
+    # A real row with a missing ID is reported, not skipped: only a line whose
+    # name cell is empty or itself says "total" is the totals line.
+    name_cell = cells_by_field.get("full_name")
+    if not is_empty(name_cell) and not _says_total(name_cell):
+        return False
     return any(_says_total(cell) for cell in cells)
 
 

@@ -291,7 +291,7 @@ async def test_officer_joins_by_deep_link_and_sends_a_list(bot, fake, db):
     fake.push_document(3001, "chi-tra-T11.csv", payments.encode())
     received, summary, report = (await fake.wait_sent(3001, before + 3))[before:]
     assert received.text == "Đã nhận chi-tra-T11.csv. Đang kiểm tra và nhập…"
-    assert "Chưa nhập gì cả, vì có 1 dòng bị lỗi." in summary.text
+    assert "Chưa nhập gì cả, vì có 1 dòng bị lỗi; tệp báo cáo gửi kèm" in summary.text
     assert report.method == "sendDocument"
     (filename, content) = report.params["_files"]["document"]
     assert filename == "chi-tra-T11.report.csv"

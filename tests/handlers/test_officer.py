@@ -90,7 +90,7 @@ async def test_rows_of_another_commune_are_refused_with_a_report(dispatcher, db)
     mixed = LIST + "Võ Thị Sen,034141094020,24/07/1941,99002,500000\n"
     replies = await _send_file(officer, "ds.csv", mixed.encode())
     text = "\n".join(r.text for r in replies)
-    assert "Chưa nhập gì cả, vì có 1 dòng bị lỗi." in text
+    assert "Chưa nhập gì cả, vì có 1 dòng bị lỗi; tệp báo cáo gửi kèm" in text
     report = replies[-1].attachments[0]
     assert report.filename == "ds.report.csv"
     rows = list(csv.reader(io.StringIO(report.data.decode("utf-8-sig"))))
@@ -119,3 +119,20 @@ async def test_a_file_that_is_not_a_list_is_explained(dispatcher, db):
     await officer.say(code)
     replies = await _send_file(officer, "anh.jpg", b"\xff\xd8\xff\xe0" + bytes(200))
     assert "Không nhập được tệp" in "\n".join(r.text for r in replies)
+
+
+async def test_a_payment_list_with_the_month_only_in_its_title_is_refused(dispatcher, db):
+    code = await _invite(db)
+    officer = Chat(dispatcher, "officer")
+    await officer.say(code)
+    await _send_file(officer, "ds.csv", LIST.encode())
+    titled = (
+        "DANH SÁCH CHI TRẢ THÁNG 11/2026\n"
+        "Số CCCD,Họ và tên,Số tiền,Trạng thái,Ngày chi\n"
+        "001140001234,Nguyễn Thị Phàm,500000,đã chi,10/11/2026\n"
+    )
+    replies = await _send_file(officer, "chi-tra.csv", titled.encode())
+    assert "không có cột tháng (Kỳ)" in "\n".join(r.text for r in replies)
+    citizen = Chat(dispatcher, "citizen")  # nothing about her was touched
+    await citizen.link("001140001234", "15/03/1940")
+    assert "Đã xác minh" in citizen.text

@@ -173,3 +173,63 @@ async def test_a_file_that_is_not_a_list(db, tmp_path):
     result = await run_import(db, path, "beneficiaries", translator=Catalogs().get("vi"))
     assert result.outcome == "file_error"
     assert result.file_error and "xlsx" in result.file_error
+
+
+async def test_a_list_with_fewer_columns_or_empty_cells_wipes_nothing(db, tmp_path, dispatcher):
+    await _commune(db)
+    vi = Catalogs().get("vi")
+    await run_import(db, write_csv(tmp_path / "ds.csv", HEAD, PHAM), "beneficiaries", translator=vi)
+    # A short list: only names, IDs and phones; and a full one with empty cells.
+    short = tmp_path / "sdt.csv"
+    short.write_text(
+        "Họ và tên,Số CCCD,Mã xã,Số điện thoại\nNguyễn Thị Phàm,001140001234,99001,0912000111\n",
+        encoding="utf-8",
+    )
+    result = await run_import(db, short, "beneficiaries", translator=vi)
+    assert (result.counts.updated, result.counts.unchanged) == (1, 0)
+    gaps = write_csv(tmp_path / "gaps.csv", HEAD, "1;Nguyễn Thị Phàm;001140001234;;99001;;;;;;;")
+    again = await run_import(db, gaps, "beneficiaries", translator=vi)
+    assert again.counts.unchanged == 1
+    async with db.transaction() as tx:
+        kept = await tx.exports.beneficiaries().__anext__()
+    assert kept.date_of_birth == date(1940, 3, 15)
+    assert (kept.village, kept.category, kept.monthly_amount) == ("Thôn Đông", "elderly", 500_000)
+    assert (kept.payment_method, kept.bank_name, kept.account_number) == (
+        "bank",
+        "Agribank",
+        "1234000056789",
+    )
+    assert kept.relative_phone == "+84987000222" and kept.phone == "+84912000111"
+    chat = Chat(dispatcher)  # the citizen can still prove who they are
+    await chat.link("001140001234", "15/03/1940")
+    assert "Đã xác minh" in chat.text
+
+
+async def test_too_long_text_and_a_row_mentioning_a_total_are_reported(db, tmp_path):
+    await _commune(db)
+    vi = Catalogs().get("vi")
+    long_name = "Nguyễn " * 50
+    path = write_csv(
+        tmp_path / "ds.csv",
+        HEAD,
+        PHAM.replace("Nguyễn Thị Phàm", long_name.strip()),
+        "2;Lê Văn Tư;;02/07/1945;99001;Tổng Đội 3;;;;;;",  # no ID, but a real person
+    )
+    result = await run_import(db, path, "beneficiaries", translator=vi)
+    assert result.outcome == "rejected" and result.rows == 2 and result.invalid == 2
+    report = result.report_path.read_text(encoding="utf-8-sig")
+    assert "Nội dung này quá dài (349 ký tự); tối đa 200 ký tự." in report
+    assert "Ô Số CCCD không được để trống." in report
+
+
+async def test_status_events_point_at_their_import(db, tmp_path):
+    await _commune(db)
+    vi = Catalogs().get("vi")
+    await run_import(db, write_csv(tmp_path / "ds.csv", HEAD, PHAM), "beneficiaries", translator=vi)
+    pay = tmp_path / "chi.csv"
+    pay.write_text(
+        "Số CCCD,Kỳ,Số tiền,Trạng thái\n001140001234,11/2026,500000,đã chi\n", encoding="utf-8"
+    )
+    result = await run_import(db, pay, "payments", translator=vi)
+    async with db.transaction() as tx:
+        assert len(await tx.imports.events(result.import_id)) == 1
