@@ -12,6 +12,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 from bot.config import ConfigError, Settings, load_settings
+from handlers.i18n import Catalogs, _
 
 DEMO_DB = "data/demo.db"
 
@@ -154,7 +155,12 @@ async def _commune_add(args: argparse.Namespace) -> None:
             )
     finally:
         await db.dispose()
-    print(f"commune {args.code} saved")
+    t = Catalogs(default=settings.default_locale).get(None)
+    print(
+        t.gettext(
+            _("Commune {code} ({name}) saved."), code=args.code.strip(), name=args.name.strip()
+        )
+    )
 
 
 async def _officer_add(args: argparse.Namespace) -> int:
@@ -167,6 +173,7 @@ async def _officer_add(args: argparse.Namespace) -> int:
         raise ConfigError("--days must be between 1 and 90")
     settings = load_settings()
     db = Database(settings.database_url, Vault(settings.secret_key))
+    t = Catalogs(default=settings.default_locale).get(None)
     now = datetime.now(UTC)
     code = new_invite_code()
     try:
@@ -175,8 +182,13 @@ async def _officer_add(args: argparse.Namespace) -> int:
             commune = await tx.communes.get(args.commune)
             if commune is None:
                 print(
-                    f"error: no commune {args.commune}; add it first with "
-                    f"`python -m bot commune add {args.commune} NAME`",
+                    t.gettext(
+                        _(
+                            "There is no commune {code}; add it first with "
+                            "`python -m bot commune add {code} NAME`."
+                        ),
+                        code=args.commune,
+                    ),
                     file=sys.stderr,
                 )
                 return 1
@@ -192,13 +204,19 @@ async def _officer_add(args: argparse.Namespace) -> int:
     until = (now + timedelta(days=args.days)).strftime("%d/%m/%Y")
     username = os.environ.get("TELEGRAM_BOT_USERNAME", "").lstrip("@")
     print(
-        f"Invite for {args.name}, officer of {commune.name} ({commune.code}); one use, valid until {until}."
+        t.gettext(
+            _("Invite for {name}, officer of {commune} ({code}); one use, valid until {date}."),
+            name=args.name,
+            commune=commune.name,
+            code=commune.code,
+            date=until,
+        )
     )
     if username:
-        print(f"  Telegram link:   https://t.me/{username}?start={code}")
+        print(t.gettext(_("  Telegram link: {link}"), link=f"https://t.me/{username}?start={code}"))
     else:
-        print(f"  Telegram:        send the bot  /start {code}")
-    print(f"  Any channel:     type the code  {pretty_code(code)}")
+        print(t.gettext(_("  Telegram: send the bot  /start {code}"), code=code))
+    print(t.gettext(_("  Any channel: type the code  {code}"), code=pretty_code(code)))
     return 0
 
 

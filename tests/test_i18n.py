@@ -54,6 +54,15 @@ def test_every_vietnamese_translation_is_done_and_keeps_placeholders():
     assert not problems, "\n".join(problems)
 
 
+def test_english_wording_keeps_the_placeholders():
+    problems = [
+        msg.id
+        for msg in _catalog("en")
+        if msg.id and msg.string and _placeholders(msg.id) != _placeholders(msg.string)
+    ]
+    assert not problems, problems
+
+
 def test_english_catalog_lists_the_same_messages():
     vi = {m.id for m in _catalog("vi") if m.id}
     en = {m.id for m in _catalog("en") if m.id}

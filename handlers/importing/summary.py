@@ -72,6 +72,9 @@ def summary_lines(s: ImportSummary, t: Translator, *, chat: bool = False) -> lis
         lines.append(
             t.gettext(_("Columns not used: {columns}."), columns=", ".join(s.unknown_columns))
         )
+    if s.rows == 0 and s.outcome in ("applied", "dry_run"):
+        lines.append(t.gettext(_("The file has no data rows under its header: nothing to import.")))
+        return lines
     if s.outcome == "rejected" and chat:
         lines.append(
             t.gettext(

@@ -65,7 +65,7 @@ async def test_cli_summary_report_and_exit_codes(db, database_url, tmp_path):
     )
     refused = _bot(["import", "beneficiaries", str(bad), "--lang", "en"], database_url, tmp_path)
     assert refused.returncode == 1
-    assert "Nothing was imported, because 1 rows have errors." in refused.stdout
+    assert "Nothing was imported, because some rows have errors (1)." in refused.stdout
     assert (tmp_path / "bad.report.csv").exists()
     assert await _count(db) == 3
     missing = _bot(["import", "payments", "nope.csv"], database_url, tmp_path)
@@ -102,3 +102,26 @@ async def test_kill_9_in_the_middle_leaves_the_database_as_it_was(db, database_u
     assert await _count(db) == 5  # nothing of the killed import is left
     again = _bot(["import", "beneficiaries", str(first)], database_url, tmp_path)
     assert again.returncode == 0 and "giữ nguyên 5" in again.stdout
+
+
+async def test_officer_add_prints_an_invite_that_works(db, database_url, tmp_path, dispatcher):
+    import re
+
+    from tests.chat import Chat
+
+    assert (
+        _bot(["commune", "add", COMMUNE.code, COMMUNE.name], database_url, tmp_path).returncode == 0
+    )
+    made = _bot(
+        ["officer", "add", "--commune", COMMUNE.code, "--name", "Trần Văn Bình"],
+        database_url,
+        tmp_path,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "Mã mời cho Trần Văn Bình, cán bộ của Xã Hòa An (99001); dùng một lần" in made.stdout
+    code = re.search(r"CB-[0-9A-Z]{4}-[0-9A-Z]{4}", made.stdout).group(0)
+    officer = Chat(dispatcher, "officer")
+    await officer.say(code)
+    assert "Chào mừng Trần Văn Bình!" in officer.text
+    missing = _bot(["officer", "add", "--commune", "00000", "--name", "X"], database_url, tmp_path)
+    assert missing.returncode == 1 and "Chưa có xã 00000" in missing.stderr

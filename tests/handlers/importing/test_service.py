@@ -233,3 +233,17 @@ async def test_status_events_point_at_their_import(db, tmp_path):
     result = await run_import(db, pay, "payments", translator=vi)
     async with db.transaction() as tx:
         assert len(await tx.imports.events(result.import_id)) == 1
+
+
+async def test_a_list_with_only_its_header_says_there_is_nothing(db, tmp_path):
+    from handlers.importing.summary import summary_lines
+
+    await _commune(db)
+    vi = Catalogs().get("vi")
+    result = await run_import(
+        db, write_csv(tmp_path / "ds.csv", HEAD), "beneficiaries", translator=vi
+    )
+    assert (
+        summary_lines(result, vi)[-1]
+        == "Tệp không có dòng dữ liệu nào dưới dòng tiêu đề: không có gì để nhập."
+    )
