@@ -26,7 +26,7 @@ pytestmark = pytest.mark.perf
 PEOPLE = int(os.environ.get("PERF_IMPORT_PEOPLE", "10000"))
 PERIODS = int(os.environ.get("PERF_IMPORT_PERIODS", "10"))
 TARGET = 0.2
-FLOOR = 0.01
+FLOOR = 0.006  # PostgreSQL runs measured 0.017-0.027; this catches a 3x slowdown
 
 
 def _files(tmp: Path) -> tuple[Path, Path]:
