@@ -54,11 +54,12 @@ def test_every_vietnamese_translation_is_done_and_keeps_placeholders():
     assert not problems, "\n".join(problems)
 
 
-def test_english_wording_keeps_the_placeholders():
+def test_english_wording_is_complete_and_keeps_the_placeholders():
     problems = [
         msg.id
         for msg in _catalog("en")
-        if msg.id and msg.string and _placeholders(msg.id) != _placeholders(msg.string)
+        if msg.id
+        and (not msg.string or msg.fuzzy or _placeholders(msg.id) != _placeholders(msg.string))
     ]
     assert not problems, problems
 
