@@ -13,6 +13,7 @@ writes (a :class:`NewBeneficiary`), so a round trip changes nothing.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -103,4 +104,8 @@ class ExportStore(_Store):
             last = rows[-1].id
 
     def _beneficiary(self, row: Any) -> NewBeneficiary:
-        return BeneficiaryStore(self.session, self.vault).stored(row)
+        return self._people.stored(row)
+
+    @cached_property
+    def _people(self) -> BeneficiaryStore:
+        return BeneficiaryStore(self.session, self.vault)

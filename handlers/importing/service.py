@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from handlers.i18n import Translator, _
+from handlers.ids import mask_id
 from handlers.importing.reader import ImportFileError, open_table
 from handlers.importing.validate import (
     BeneficiaryRow,
@@ -276,10 +277,12 @@ async def _apply(  # type: ignore[no-untyped-def]
             )
             for r in unknown:
                 problem(
-                    RowError(r, id_column, shown(rows[r].national_id, _mask), MSG_NOT_A_BENEFICIARY)
+                    RowError(
+                        r, id_column, shown(rows[r].national_id, mask_id), MSG_NOT_A_BENEFICIARY
+                    )
                 )
             for r, code in foreign:
-                masked = shown(rows[r].national_id, _mask)
+                masked = shown(rows[r].national_id, mask_id)
                 problem(
                     RowError(r, id_column, masked, MSG_NOT_YOURS, {"commune": communes.label(code)})
                 )
@@ -325,7 +328,7 @@ async def _apply(  # type: ignore[no-untyped-def]
                     RowError(
                         number,
                         id_column,
-                        shown(record.national_id, _mask),
+                        shown(record.national_id, mask_id),
                         message,
                         {"row": seen[key]},
                     )
@@ -365,12 +368,6 @@ async def _apply(  # type: ignore[no-untyped-def]
         await flush()
     if progress:
         progress(summary.rows)
-
-
-def _mask(text: str) -> str:
-    from handlers.ids import mask_id
-
-    return mask_id(text)
 
 
 def _beneficiary(row: BeneficiaryRow, commune_code: str) -> NewBeneficiary:
