@@ -15,10 +15,13 @@ States (persisted per user):
 
 from __future__ import annotations
 
+from functools import cache
+
 import phonenumbers
 
 from handlers.core import Context, resolve_option
 from handlers.dates import DateProblem, parse_typed_date
+from handlers.features import Feature
 from handlers.i18n import LANGUAGE_NAMES, SUPPORTED, _
 from handlers.ids import birth_year_from_id, check_id_against_birth, check_id_format, normalize_id
 from handlers.officer import parse_invite_code, receive_file, redeem_invite
@@ -157,8 +160,49 @@ RELATION_WORDS: dict[str, list[str]] = {
 }  # fmt: skip
 
 
+def _features() -> tuple[Feature, ...]:
+    # Imported here: feature modules use this module's menu helpers.
+    from handlers.registry import FEATURES
+
+    return FEATURES
+
+
+def _feature_for_state(state: str) -> Feature | None:
+    return next((f for f in _features() if state in f.states), None)
+
+
+@cache
+def _menu_items(role: str) -> tuple[tuple[str, str], ...]:
+    """The main menu of a user with this role: the citizen's items, then what
+    each feature adds for everyone and for the role."""
+    items = list(MENU_ITEMS)
+    for feature in _features():
+        items += feature.menu.get("citizen", [])
+        if role != "citizen":
+            items += feature.menu.get(role, [])
+    return tuple(items)
+
+
+@cache
+def _all_menu_items() -> tuple[tuple[str, str], ...]:
+    items = list(MENU_ITEMS)
+    for feature in _features():
+        for entries in feature.menu.values():
+            items += entries
+    return tuple(items)
+
+
+@cache
+def _intents() -> dict[str, list[str]]:
+    merged = {k: list(v) for k, v in INTENTS.items()}
+    for feature in _features():
+        for oid, phrases in feature.intents.items():
+            merged.setdefault(oid, []).extend(phrases)
+    return merged
+
+
 def main_menu(ctx: Context) -> list[Option]:
-    return [Option(oid, ctx._(label)) for oid, label in MENU_ITEMS]
+    return [Option(oid, ctx._(label)) for oid, label in _menu_items(ctx.user.role)]
 
 
 def nav(ctx: Context, back: bool = True) -> list[Option]:
@@ -188,6 +232,17 @@ def show_menu(ctx: Context, text: str | None = None) -> None:
 
 async def route(ctx: Context) -> None:
     inc = ctx.incoming
+    for feature in _features():
+        if feature.claim is not None and await feature.claim(ctx):
+            return
+    owner = _feature_for_state(ctx.state.state)
+    if (
+        owner is not None
+        and owner.on_other is not None
+        and (inc.document is not None or inc.location is not None or inc.contact_phone)
+    ):
+        await owner.on_other(ctx)
+        return
     if inc.document is not None:
         await receive_file(ctx, inc.document)
         return
@@ -220,7 +275,10 @@ async def reprompt(ctx: Context) -> None:
         "I can only read typed words and numbers, not pictures, stickers or voice messages."
     )
     state = ctx.state.state
-    if state == "link_id":
+    owner = _feature_for_state(state)
+    if owner is not None and owner.on_other is not None:
+        await owner.on_other(ctx)
+    elif state == "link_id":
         ctx.say(note)
         ask_id(ctx, ctx.state.data.get("relation", "self"))
     elif state == "link_dob":
@@ -241,7 +299,10 @@ def _option_from_text(ctx: Context, text: str) -> str | None:
         return "nav:cancel"
     if key in GLOBAL_BACK:
         return "nav:back"
-    if ctx.state.state in DATA_STEPS and any(ch.isdigit() for ch in text):
+    state = ctx.state.state
+    owner = _feature_for_state(state)
+    data_step = state in DATA_STEPS or (owner is not None and state in owner.data_states)
+    if data_step and any(ch.isdigit() for ch in text):
         return None
     found = resolve_option(text, ctx.state.options)
     if found:
@@ -249,13 +310,17 @@ def _option_from_text(ctx: Context, text: str) -> str | None:
     # The main menu stays on screen (Telegram keyboard): its labels work in any
     # state and in either language.
     for t in ctx.catalogs.all():
-        for oid, label in MENU_ITEMS:
+        for oid, label in _all_menu_items():
             if key and key == " ".join(words(t.gettext(label))):
                 return oid
     return None
 
 
 async def _command(ctx: Context, command: str, args: str) -> None:
+    for feature in _features():
+        if command in feature.commands and feature.on_command is not None:
+            await feature.on_command(ctx, command, args)
+            return
     if command == "start":
         ctx.goto("menu")
         ctx.say(
@@ -291,6 +356,10 @@ async def _option(ctx: Context, option: str) -> None:
             show_menu(ctx)
     elif option == "nav:back":
         await _back(ctx)
+    elif (feature := next((f for f in _features() if f.owns_option(option)), None)) and (
+        feature.on_option is not None
+    ):
+        await feature.on_option(ctx, option)
     elif option == "menu:status":
         await start_status(ctx)
     elif option == "menu:bank":
@@ -335,7 +404,10 @@ def _small_id(value: str) -> bool:
 
 async def _back(ctx: Context) -> None:
     state = ctx.state.state
-    if state == "link_dob":
+    owner = _feature_for_state(state)
+    if owner is not None and owner.on_back is not None:
+        await owner.on_back(ctx)
+    elif state == "link_dob":
         ask_id(ctx, ctx.state.data.get("relation", "self"))
     elif state == "link_id":
         await start_link(ctx)
@@ -347,6 +419,10 @@ async def _back(ctx: Context) -> None:
 
 async def _free_text(ctx: Context, text: str) -> None:
     state = ctx.state.state
+    owner = _feature_for_state(state)
+    if owner is not None and owner.on_text is not None:
+        await owner.on_text(ctx, text)
+        return
     if state == "link_id":
         await receive_id(ctx, text)
         return
@@ -361,11 +437,12 @@ async def _free_text(ctx: Context, text: str) -> None:
             ctx.say(ctx._("Please tap one of the buttons to say whom you are asking for."))
             await start_link(ctx)
         return
-    if state == "locked" and best_intent(text, INTENTS) is None:
+    intents = _intents()
+    if state == "locked" and best_intent(text, intents) is None:
         # Whatever they type while checks are paused, say why again.
         await start_link(ctx)
         return
-    intent = best_intent(text, INTENTS)
+    intent = best_intent(text, intents)
     if intent is not None:
         await _option(ctx, intent)
         return

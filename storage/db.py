@@ -21,6 +21,7 @@ from storage.crypto import Vault
 from storage.exports import ExportStore
 from storage.imports import ImportStore
 from storage.officers import OfficerStore
+from storage.outbox import OutboxStore
 from storage.stores import (
     AttemptStore,
     AuditStore,
@@ -53,6 +54,7 @@ class Tx:
         self.imports = ImportStore(session, vault)
         self.officers = OfficerStore(session, vault)
         self.exports = ExportStore(session, vault)
+        self.outbox = OutboxStore(session, vault)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

@@ -236,3 +236,30 @@ class InviteRow(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     used_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class OutboxRow(Base):
+    """A proactive message (anything that is not a direct reply), written in
+    the same transaction as the event that caused it and sent later by the
+    delivery worker. ``key`` is the idempotency key: one row per event and
+    recipient, so writing the same event twice adds nothing."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # What caused it: "payment", "bank_request", "broadcast", ...
+    kind: Mapped[str] = mapped_column(String(40))
+    # Already in the recipient's language.
+    text: Mapped[str] = mapped_column(Text)
+    options: Mapped[str] = mapped_column(Text, default="[]")  # JSON [[id, label], ...]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Not to be sent before this time (a scheduled broadcast, quiet hours).
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # pending / sent / failed / blocked / cancelled
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

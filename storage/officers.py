@@ -74,3 +74,14 @@ class OfficerStore(_Store):
             )
         ).scalars()
         return [_commune(r) for r in rows]
+
+    async def users_of(self, commune_code: str) -> list[int]:
+        """The user ids of the commune's officers."""
+        rows = (
+            await self.session.execute(
+                select(OfficerRow.user_id)
+                .where(OfficerRow.commune_code == commune_code)
+                .order_by(OfficerRow.user_id)
+            )
+        ).scalars()
+        return list(rows)

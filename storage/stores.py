@@ -391,6 +391,10 @@ class UserStore(_Store):
             )
         return self._record(row), state, False
 
+    async def get(self, user_id: int) -> User | None:
+        row = await self.session.get(UserRow, user_id)
+        return self._record(row) if row else None
+
     async def get_or_create(
         self, channel: str, external_id: str, locale: str, display_name: str | None = None
     ) -> tuple[User, bool]:

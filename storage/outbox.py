@@ -1,0 +1,105 @@
+"""The outbox: proactive messages waiting to be sent.
+
+Rows are written by handlers (through :func:`handlers.notify.notify`) in the
+transaction of the event that causes them, and sent by the delivery worker.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage.models import OutboxRow
+from storage.stores import _Store
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    key: str
+    user_id: int
+    kind: str
+    text: str
+    options: list[tuple[str, str]]
+    not_before: datetime
+    status: str
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _message(row: OutboxRow) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id,
+        key=row.key,
+        user_id=row.user_id,
+        kind=row.kind,
+        text=row.text,
+        options=[(o[0], o[1]) for o in json.loads(row.options)],
+        not_before=_aware(row.not_before) or row.not_before,
+        status=row.status,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        sent_at=_aware(row.sent_at),
+    )
+
+
+class OutboxStore(_Store):
+    async def enqueue(
+        self,
+        *,
+        key: str,
+        user_id: int,
+        kind: str,
+        text: str,
+        options: list[tuple[str, str]] | None = None,
+        now: datetime,
+        not_before: datetime | None = None,
+    ) -> bool:
+        """Add a message unless one with this key exists; True when added."""
+        values = {
+            "key": key,
+            "user_id": user_id,
+            "kind": kind,
+            "text": text,
+            "options": json.dumps([list(o) for o in options or []], ensure_ascii=False),
+            "created_at": now,
+            "not_before": not_before or now,
+            "status": "pending",
+            "attempts": 0,
+        }
+        conn = await self.session.connection()
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        stmt = (
+            dialect.insert(OutboxRow)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        result = await conn.execute(stmt)
+        return bool(result.rowcount)
+
+    async def for_user(self, user_id: int) -> list[OutboxMessage]:
+        rows = (
+            await self.session.execute(
+                select(OutboxRow).where(OutboxRow.user_id == user_id).order_by(OutboxRow.id)
+            )
+        ).scalars()
+        return [_message(r) for r in rows]
+
+    async def by_kind(self, kind: str) -> list[OutboxMessage]:
+        rows = (
+            await self.session.execute(
+                select(OutboxRow).where(OutboxRow.kind == kind).order_by(OutboxRow.id)
+            )
+        ).scalars()
+        return [_message(r) for r in rows]
