@@ -421,7 +421,13 @@ async def _free_text(ctx: Context, text: str) -> None:
     state = ctx.state.state
     owner = _feature_for_state(state)
     if owner is not None and owner.on_text is not None:
-        await owner.on_text(ctx, text)
+        # Where the feature waits for typed data, the text is that data;
+        # elsewhere a recognised request ("kiem tra tien") still works.
+        intent = None if state in owner.data_states else best_intent(text, _intents())
+        if intent is not None:
+            await _option(ctx, intent)
+        else:
+            await owner.on_text(ctx, text)
         return
     if state == "link_id":
         await receive_id(ctx, text)
