@@ -96,7 +96,13 @@ def _parser() -> argparse.ArgumentParser:
     oadd = offsub.add_parser(
         "add", help="print a one-time invite that makes whoever opens it an officer of a commune"
     )
-    oadd.add_argument("--commune", required=True, help="the commune's code (see `commune add`)")
+    where = oadd.add_mutually_exclusive_group(required=True)
+    where.add_argument("--commune", help="the commune's code (see `commune add`)")
+    where.add_argument(
+        "--province",
+        help="a province code: a province-level user who sees the reports of every commune "
+        "of the province and changes nothing",
+    )
     oadd.add_argument(
         "--name", required=True, help="the officer's name, as the bot will greet them"
     )
@@ -163,6 +169,11 @@ async def _commune_add(args: argparse.Namespace) -> None:
     )
 
 
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 1
+
+
 async def _officer_add(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime, timedelta
 
@@ -175,43 +186,74 @@ async def _officer_add(args: argparse.Namespace) -> int:
     db = Database(settings.database_url, Vault(settings.secret_key))
     t = Catalogs(default=settings.default_locale).get(None)
     now = datetime.now(UTC)
+    until = (now + timedelta(days=args.days)).strftime("%d/%m/%Y")
     code = new_invite_code()
     try:
         await db.upgrade()
         async with db.transaction() as tx:
-            commune = await tx.communes.get(args.commune)
-            if commune is None:
-                print(
-                    t.gettext(
-                        _(
-                            "There is no commune {code}; add it first with "
-                            "`python -m bot commune add {code} NAME`."
-                        ),
-                        code=args.commune,
-                    ),
-                    file=sys.stderr,
+            if args.province:
+                communes = await tx.reports.communes_of_province(args.province)
+                if not communes:
+                    return _fail(
+                        t.gettext(
+                            _(
+                                "No commune of province {code} is known yet; add its communes "
+                                "first with `python -m bot commune add CODE NAME --province-code {code}`."
+                            ),
+                            code=args.province,
+                        )
+                    )
+                await tx.officers.create_invite(
+                    code,
+                    province_code=args.province,
+                    name=args.name,
+                    now=now,
+                    expires_at=now + timedelta(days=args.days),
                 )
-                return 1
-            await tx.officers.create_invite(
-                code,
-                commune_code=commune.code,
-                name=args.name,
-                now=now,
-                expires_at=now + timedelta(days=args.days),
-            )
+                headline = t.gettext(
+                    _(
+                        "Invite for {name}, province user of {province} ({code}, {count} "
+                        "communes: sees reports, changes nothing); one use, valid until {date}."
+                    ),
+                    name=args.name,
+                    province=communes[0].province_name or args.province,
+                    code=args.province,
+                    count=len(communes),
+                    date=until,
+                )
+            else:
+                commune = await tx.communes.get(args.commune)
+                if commune is None:
+                    return _fail(
+                        t.gettext(
+                            _(
+                                "There is no commune {code}; add it first with "
+                                "`python -m bot commune add {code} NAME`."
+                            ),
+                            code=args.commune,
+                        )
+                    )
+                await tx.officers.create_invite(
+                    code,
+                    commune_code=commune.code,
+                    name=args.name,
+                    now=now,
+                    expires_at=now + timedelta(days=args.days),
+                )
+                headline = t.gettext(
+                    _(
+                        "Invite for {name}, officer of {commune} ({code}); one use, valid "
+                        "until {date}."
+                    ),
+                    name=args.name,
+                    commune=commune.name,
+                    code=commune.code,
+                    date=until,
+                )
     finally:
         await db.dispose()
-    until = (now + timedelta(days=args.days)).strftime("%d/%m/%Y")
     username = os.environ.get("TELEGRAM_BOT_USERNAME", "").lstrip("@")
-    print(
-        t.gettext(
-            _("Invite for {name}, officer of {commune} ({code}); one use, valid until {date}."),
-            name=args.name,
-            commune=commune.name,
-            code=commune.code,
-            date=until,
-        )
-    )
+    print(headline)
     if username:
         print(t.gettext(_("  Telegram link: {link}"), link=f"https://t.me/{username}?start={code}"))
     else:

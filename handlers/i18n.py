@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from babel.dates import format_date
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -84,6 +85,19 @@ class Translator:
     def join(self, items: list[str]) -> str:
         """ "A, B and C" the way the language writes lists (Babel)."""
         return format_list(items, locale=_BABEL_LOCALE[self.locale])
+
+    def percent(self, part: int, whole: int) -> str:
+        """A share rounded half up to one decimal, as provinces report it:
+        "38,7 %" in Vietnamese, "38.7%" in English; "—" when there is no whole."""
+        if whole <= 0:
+            return "—"
+        value = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        number = format_decimal(value, format="#,##0.0", locale=_BABEL_LOCALE[self.locale])
+        return f"{number}\xa0%" if self.locale == "vi" else f"{number}%"
+
+    def number(self, value: int) -> str:
+        """A count with the language's thousands separator: 21.150 / 21,150."""
+        return format_decimal(value, locale=_BABEL_LOCALE[self.locale])
 
     def period(self, period: str) -> str:
         """'2026-11' -> '11/2026' (the way both languages write a month here)."""

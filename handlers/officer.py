@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from handlers.core import Context
@@ -49,10 +50,28 @@ async def redeem_invite(ctx: Context, code: str) -> None:
     from handlers.citizen import show_menu  # the menu is the citizen's; avoid a cycle
 
     outcome, commune, name = await ctx.tx.officers.redeem(code, ctx.user.id, ctx.now)
+    if outcome == "province":
+        provinces = await ctx.tx.officers.provinces_of(ctx.user.id)
+        communes = [c for p in provinces for c in await ctx.tx.reports.communes_of_province(p)]
+        label = ctx.t.join(sorted({c.province_name or c.province_code for c in communes}))
+        await ctx.tx.audit.write("province_user_joined", user_id=ctx.user.id, at=ctx.now)
+        if ctx.user.role == "citizen":
+            ctx.user = replace(ctx.user, role="province")
+        show_menu(
+            ctx,
+            ctx._(
+                "Welcome, {name}! You can now see the reports of every commune of {province}. "
+                "Tap “📊 Reports” below.",
+                name=name,
+                province=label or ctx._("your province"),
+            ),
+        )
+        return
     if outcome == "ok" and commune is not None:
         await ctx.tx.audit.write(
             "officer_joined", user_id=ctx.user.id, at=ctx.now, commune=commune.code
         )
+        ctx.user = replace(ctx.user, role="officer")
         show_menu(
             ctx,
             ctx._(

@@ -75,7 +75,10 @@ class BeneficiaryRow(Base):
 
 class PaymentRow(Base):
     __tablename__ = "payments"
-    __table_args__ = (UniqueConstraint("beneficiary_id", "period", name="uq_payment_period"),)
+    __table_args__ = (
+        UniqueConstraint("beneficiary_id", "period", name="uq_payment_period"),
+        Index("ix_payments_period", "period", "beneficiary_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     beneficiary_id: Mapped[int] = mapped_column(
@@ -222,6 +225,19 @@ class OfficerRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class ProvinceOfficerRow(Base):
+    """A province-level user: sees every commune of the province, changes nothing."""
+
+    __tablename__ = "province_officers"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    province_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class InviteRow(Base):
     """A one-time code that makes whoever redeems it an officer of a commune."""
 
@@ -229,8 +245,10 @@ class InviteRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # the code is never stored
-    role: Mapped[str] = mapped_column(String(20), default="officer")
-    commune_code: Mapped[str] = mapped_column(ForeignKey("communes.code"))
+    role: Mapped[str] = mapped_column(String(20), default="officer")  # officer / province
+    # A commune officer's commune, or a province user's province.
+    commune_code: Mapped[str | None] = mapped_column(ForeignKey("communes.code"), nullable=True)
+    province_code: Mapped[str | None] = mapped_column(String(10), nullable=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -125,3 +125,40 @@ async def test_officer_add_prints_an_invite_that_works(db, database_url, tmp_pat
     assert "Chào mừng Trần Văn Bình!" in officer.text
     missing = _bot(["officer", "add", "--commune", "00000", "--name", "X"], database_url, tmp_path)
     assert missing.returncode == 1 and "Chưa có xã 00000" in missing.stderr
+
+
+async def test_cli_makes_a_province_user_who_sees_reports(db, database_url, tmp_path, dispatcher):
+    import re
+
+    from tests.chat import Chat
+
+    unknown = _bot(
+        ["officer", "add", "--province", "77", "--name", "Lê Thị Hoa"], database_url, tmp_path
+    )
+    assert unknown.returncode == 1 and "Chưa có xã nào của tỉnh 77" in unknown.stderr
+    for code, name in (("77001", "Xã Một"), ("77002", "Phường Hai")):
+        added = _bot(
+            ["commune", "add", code, name, "--province-code", "77", "--province-name", "Tỉnh Thử"],
+            database_url,
+            tmp_path,
+        )
+        assert added.returncode == 0, added.stderr
+    both = _bot(
+        ["officer", "add", "--province", "77", "--commune", "77001", "--name", "X"],
+        database_url,
+        tmp_path,
+    )
+    assert both.returncode != 0  # one or the other
+    made = _bot(
+        ["officer", "add", "--province", "77", "--name", "Lê Thị Hoa"], database_url, tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    assert "người dùng cấp tỉnh của Tỉnh Thử (77, 2 xã" in made.stdout
+    code = re.search(r"CB-[0-9A-Z]{4}-[0-9A-Z]{4}", made.stdout).group(0)
+    user = Chat(dispatcher, "province-user")
+    await user.say(code)
+    assert (
+        "Chào mừng Lê Thị Hoa! Từ nay Ông/Bà xem được báo cáo của mọi xã của Tỉnh Thử." in user.text
+    )
+    await user.tap("rep:rate")
+    assert user.text.startswith("Chưa có danh sách chi trả tháng 11/2026.")
