@@ -140,7 +140,13 @@ class ImportStore(_Store):
                 # New rows go in with one multi-row INSERT per batch (below):
                 # building ORM objects for them costs more than the SQL.
                 new_rows.append(
-                    {"beneficiary_id": ben_id, "period": p.period, "updated_at": now, **values}
+                    {
+                        "beneficiary_id": ben_id,
+                        "period": p.period,
+                        "commune_code": person.commune_code,
+                        "updated_at": now,
+                        **values,
+                    }
                 )
                 counts.created += 1
                 self._event(ben_id, p.period, None, p.status, import_id, now, counts, events)

@@ -77,7 +77,9 @@ class PaymentRow(Base):
     __tablename__ = "payments"
     __table_args__ = (
         UniqueConstraint("beneficiary_id", "period", name="uq_payment_period"),
-        Index("ix_payments_period", "period", "beneficiary_id"),
+        # Reports count a month's payments per commune and method from this
+        # index alone, without reading the rows or joining the people.
+        Index("ix_payments_period", "period", "commune_code", "method"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -85,6 +87,9 @@ class PaymentRow(Base):
         ForeignKey("beneficiaries.id", ondelete="CASCADE"), index=True
     )
     period: Mapped[str] = mapped_column(String(7))  # "2026-11"
+    # The commune that paid it: the person's commune when the row was made
+    # (a person who moves later keeps their old payments in the old commune).
+    commune_code: Mapped[str | None] = mapped_column(String(10), nullable=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(10))  # paid / pending / failed / returned
     paid_on: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -3,8 +3,9 @@ still left behind. Read-only; every query is scoped to a set of communes.
 
 The non-cash rate of a month counts the people on that month's payment list
 (one payment row per person and month, whatever its status) and, of them, those
-paid through an account (method ``bank``: a bank or an e-wallet). Counting is
-done by the database with GROUP BY, so a province's data stays fast.
+paid through an account (method ``bank``: a bank or an e-wallet), in the
+commune that paid them. Counting is done by the database with GROUP BY over
+an index of (month, commune, method), so a province's data stays fast.
 """
 
 from __future__ import annotations
@@ -77,11 +78,11 @@ class ReportStore(_Store):
             return []
         bank = func.sum(case((_P.method == "bank", 1), else_=0))
         q = (
-            select(_B.commune_code, _B.village, _B.category, func.count(), bank)
+            select(_P.commune_code, _B.village, _B.category, func.count(), bank)
             .select_from(_P)
             .join(_B, _B.id == _P.beneficiary_id)
-            .where(_P.period == period, _B.commune_code.in_(list(communes)))
-            .group_by(_B.commune_code, _B.village, _B.category)
+            .where(_P.period == period, _P.commune_code.in_(list(communes)))
+            .group_by(_P.commune_code, _B.village, _B.category)
         )
         rows = (await self.session.execute(q)).all()
         return [RateCell(r[0], r[1], r[2], int(r[3]), int(r[4] or 0)) for r in rows]
@@ -96,9 +97,7 @@ class ReportStore(_Store):
         bank = func.sum(case((_P.method == "bank", 1), else_=0))
         q = (
             select(_P.period, func.count(), bank)
-            .select_from(_P)
-            .join(_B, _B.id == _P.beneficiary_id)
-            .where(_P.period.in_(list(periods)), _B.commune_code.in_(list(communes)))
+            .where(_P.period.in_(list(periods)), _P.commune_code.in_(list(communes)))
             .group_by(_P.period)
         )
         found = {r[0]: (int(r[1]), int(r[2] or 0)) for r in (await self.session.execute(q)).all()}

@@ -315,7 +315,16 @@ class PaymentStore(_Store):
             )
         ).scalar_one_or_none()
         if row is None:
-            row = PaymentRow(beneficiary_id=payment.beneficiary_id, period=payment.period)
+            commune = (
+                await self.session.execute(
+                    select(BeneficiaryRow.commune_code).where(
+                        BeneficiaryRow.id == payment.beneficiary_id
+                    )
+                )
+            ).scalar_one_or_none()
+            row = PaymentRow(
+                beneficiary_id=payment.beneficiary_id, period=payment.period, commune_code=commune
+            )
             self.session.add(row)
         row.amount = payment.amount
         row.status = payment.status

@@ -314,3 +314,32 @@ async def test_officer_joins_by_deep_link_and_sends_a_list(bot, fake, db):
     await citizen.text("079045006789")
     _confirmed, status = await citizen.text("02/07/1945", expect=2)
     assert "Ông Lê Văn Tư: 1.000.000\xa0₫, đã chi trả qua bưu điện ngày 21/11/2026." in status.text
+
+
+async def test_an_officer_gets_the_trend_chart_and_a_list_file(bot, fake, db):
+    from datetime import timedelta
+
+    from handlers.officer import new_invite_code
+    from tests.conftest import NOW
+
+    code = new_invite_code()
+    async with db.transaction() as tx:
+        await tx.officers.create_invite(
+            code, commune_code="99001", name="Trần Văn Bình", now=NOW,
+            expires_at=NOW + timedelta(days=7),
+        )  # fmt: skip
+    officer = Person(fake, 3101)
+    (welcome,) = await officer.text(f"/start {code}")
+    keyboard = [b["text"] for row in welcome.reply_markup["keyboard"] for b in row]
+    assert "📊 Báo cáo" in keyboard  # on the persistent menu
+    (menu,) = await officer.text("📊 Báo cáo")
+    assert menu.text.startswith("Báo cáo tháng 11/2026")
+    text, photo = await officer.tap("rep:trend", expect=2)
+    assert "• 11/2026: 50,0\xa0% (1 trên 2)" in text.text
+    assert photo.method == "sendPhoto"
+    (filename, content) = photo.params["_files"]["photo"]
+    assert content.startswith(b"\x89PNG")
+    await officer.tap("rep:list:cash:1")
+    text, document = await officer.tap("rep:xlsx:cash", expect=2)
+    assert document.method == "sendDocument"
+    assert document.params["_files"]["document"][0] == "cash-2026-11.xlsx"

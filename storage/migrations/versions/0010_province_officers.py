@@ -1,4 +1,4 @@
-"""province-level officers; payments indexed by month for reports
+"""province-level officers; payments carry their commune, indexed by month for reports
 
 Revision ID: 0010
 Revises: 0004
@@ -28,11 +28,18 @@ def upgrade() -> None:
     with op.batch_alter_table("invites") as batch:
         batch.alter_column("commune_code", existing_type=sa.String(length=10), nullable=True)
         batch.add_column(sa.Column("province_code", sa.String(length=10), nullable=True))
-    op.create_index("ix_payments_period", "payments", ["period", "beneficiary_id"])
+    op.add_column("payments", sa.Column("commune_code", sa.String(length=10), nullable=True))
+    op.execute(
+        "UPDATE payments SET commune_code = "
+        "(SELECT b.commune_code FROM beneficiaries b WHERE b.id = payments.beneficiary_id)"
+    )
+    op.create_index("ix_payments_period", "payments", ["period", "commune_code", "method"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_payments_period", table_name="payments")
+    with op.batch_alter_table("payments") as batch:
+        batch.drop_column("commune_code")
     with op.batch_alter_table("invites") as batch:
         batch.drop_column("province_code")
         batch.alter_column("commune_code", existing_type=sa.String(length=10), nullable=False)
