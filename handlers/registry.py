@@ -6,6 +6,7 @@ intents pick it up. See :mod:`handlers.features`.
 
 from __future__ import annotations
 
+from handlers.bank_account import FEATURE as BANK_ACCOUNT
 from handlers.features import Feature
 
-FEATURES: tuple[Feature, ...] = ()
+FEATURES: tuple[Feature, ...] = (BANK_ACCOUNT,)
