@@ -367,28 +367,28 @@ async def begin_for(ctx: Context, link: Link) -> None:
     ben = link.beneficiary
     latest = await ctx.tx.bank_requests.latest_for(ben.id)
     person = _person(ctx.t, ben, ctx.now)
+    note = None
     if latest is not None and latest.status == "pending":
-        ctx.say(
-            ctx._(MSG_PENDING_REPLACED, person=person, date=_local_date(ctx.t, latest.created_at))
+        note = ctx._(
+            MSG_PENDING_REPLACED, person=person, date=_local_date(ctx.t, latest.created_at)
         )
     elif ben.account_last4 and ben.payment_method == "bank":
-        ctx.say(
-            ctx._(
-                MSG_CHANGE,
-                person=person,
-                bank=ben.bank_name or "",
-                account=_masked(ben.account_last4),
-            )
+        note = ctx._(
+            MSG_CHANGE,
+            person=person,
+            bank=ben.bank_name or "",
+            account=_masked(ben.account_last4),
         )
     ctx.goto("bank_bank", ben=ben.id)
-    ask_bank(ctx)
+    ask_bank(ctx, note=note)
 
 
-def ask_bank(ctx: Context, text: str | None = None) -> None:
+def ask_bank(ctx: Context, text: str | None = None, *, note: str | None = None) -> None:
     ctx.state.state = "bank_bank"
     quick = [b for code in QUICK_BANKS if (b := by_bin(code)) is not None]
+    question = text or ctx._(MSG_ASK_BANK)
     ctx.say(
-        text or ctx._(MSG_ASK_BANK),
+        f"{note}\n{question}" if note else question,
         [Option(f"bank:bin:{b.bin}", b.short_name) for b in quick] + _nav(ctx),
     )
 

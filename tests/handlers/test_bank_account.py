@@ -4,7 +4,7 @@ typed without diacritics, with the unhappy paths."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from handlers.citizen import route
 from handlers.core import Dispatcher
@@ -143,6 +143,15 @@ async def test_register_approve_and_the_account_is_used_from_next_month(dispatch
         assert history == [("bank", "Agribank", None), ("bank", "Vietcombank", "2026-12")]
         actions = [a.action for a in await tx.audit.recent()]
         assert "bank_request_submitted" in actions and "bank_request_approved" in actions
+
+    # Nowhere in the database in clear: requests, history, drafts, messages, audit.
+    async with db.transaction() as tx:
+        for table in (
+            "bank_requests", "payment_method_history", "conversations", "outbox", "audit_log",
+            "beneficiaries",
+        ):  # fmt: skip
+            rows = (await tx.session.execute(text(f"SELECT * FROM {table}"))).all()
+            assert rows and "012345678901" not in repr(rows), table
 
     # This month's answer still tells what was paid, into the old account.
     await citizen.tap("menu:status")
