@@ -360,3 +360,35 @@ async def test_officer_gets_the_vietqr_code_and_the_approved_changes_file(dispat
     stranger = await _officer(dispatcher, db, user_id="other-officer", commune=OTHER)
     replies = await stranger.tap("bankrev:exp:2026-12")
     assert "0 người" in replies[0].text
+
+
+async def test_with_two_people_the_form_asks_whose_account_it_is(dispatcher, db, seeded):
+    officer = await _officer(dispatcher, db)
+    assert "bankrev:list" in [oid for oid, _label in officer.options]  # the officer's menu
+    citizen = await _linked(dispatcher)
+    await citizen.tap("menu:people")
+    await citizen.tap("people:add")
+    await citizen.tap("who:child")
+    await citizen.say("079045006789")
+    await citizen.say("02/07/1945")
+    await citizen.tap("menu:bank")
+    await citizen.tap("bank:here")
+    assert "Tiền trợ cấp của ai" in citizen.text
+    assert citizen.option_ids()[:2] == [f"bank:ben:{seeded['pham']}", f"bank:ben:{seeded['tu']}"]
+    await citizen.say("ong le van tu")
+    # He is paid at the post office: a first account, not a change.
+    assert "ngân hàng hoặc ví điện tử nào" in citizen.text and "thay đổi" not in citizen.text
+    await citizen.say("quay lai")
+    assert "Tiền trợ cấp của ai" in citizen.text
+    await citizen.tap(f"bank:ben:{seeded['tu']}")
+    await citizen.say("agribank")
+    await citizen.say("5555 6666 7777")
+    await citizen.say("dung roi")
+    await citizen.say("le van tu")
+    await citizen.say("toi dong y")
+    await citizen.say("gui")
+    (stored,) = await _requests(db)
+    assert stored.beneficiary_id == seeded["tu"] and not stored.is_change
+    await citizen.tap("bank:status")  # an old button of the bank menu still answers
+    assert "Ông Lê Văn Tư: tài khoản Agribank ****7777" in citizen.text
+    assert "Bà Nguyễn Thị Phàm: chưa đăng ký tài khoản nào" in citizen.text
