@@ -68,11 +68,18 @@ def _parser() -> argparse.ArgumentParser:
         help="write the beneficiary list, or one month's payments, to an XLSX or CSV file "
         "that import reads back unchanged",
     )
-    exp.add_argument("kind", choices=["beneficiaries", "payments"], help="what to list")
+    exp.add_argument(
+        "kind",
+        choices=["beneficiaries", "payments", "bank-changes"],
+        help="what to list (bank-changes: accounts approved in the chat that take effect in "
+        "--period, for the payment provider)",
+    )
     exp.add_argument(
         "file", type=Path, help="the .xlsx or .csv file to write (replaced if it exists)"
     )
-    exp.add_argument("--period", help="payments: the month, e.g. 2026-11 or 11/2026")
+    exp.add_argument(
+        "--period", help="payments and bank-changes: the month, e.g. 2026-11 or 11/2026"
+    )
     exp.add_argument("--commune", help="only this commune (its code)")
     exp.add_argument(
         "--lang",

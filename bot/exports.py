@@ -82,6 +82,8 @@ async def export_command(args: argparse.Namespace) -> int:
     t = Catalogs(default=settings.default_locale).get(args.lang or settings.default_locale)
     path: Path = args.file
     period: str | None = None
+    if args.kind == "bank-changes":
+        return await _bank_changes(args, t)
     try:
         if args.kind == "payments":
             if args.period is None:
@@ -103,4 +105,48 @@ async def export_command(args: argparse.Namespace) -> int:
     finally:
         await db.dispose()
     print(summary_line(summary, t))
+    return 0
+
+
+async def _bank_changes(args: argparse.Namespace, t: Translator) -> int:
+    from handlers.bank_export import export_bank_changes
+
+    settings = load_settings()
+    path: Path = args.file
+    if args.period is None:
+        return _error(t, _("Please choose the month with --period, e.g. --period 2026-11."))
+    try:
+        period = parse_export_period(args.period)
+        check_destination(path)
+    except ExportError as err:
+        return _error(t, err.message, **err.params)
+    db = Database(settings.database_url, Vault(settings.secret_key))
+    try:
+        await db.upgrade()
+        summary = await export_bank_changes(
+            db, path, period, t, communes=[args.commune] if args.commune else None
+        )
+    except ExportError as err:
+        return _error(t, err.message, **err.params)
+    finally:
+        await db.dispose()
+    if summary.rows:
+        print(
+            t.gettext(
+                _("Exported {count} approved account changes for {period} to {path}."),
+                count=summary.rows,
+                period=t.period(period),
+                path=str(path),
+            )
+        )
+    else:
+        print(
+            t.gettext(
+                _(
+                    "There are no approved account changes for {period}; {path} has only the header row."
+                ),
+                period=t.period(period),
+                path=str(path),
+            )
+        )
     return 0

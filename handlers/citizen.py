@@ -363,7 +363,9 @@ async def _option(ctx: Context, option: str) -> None:
     elif option == "menu:status":
         await start_status(ctx)
     elif option == "menu:bank":
-        bank_guidance(ctx)
+        from handlers.bank_account import start as start_bank  # it uses this module's menu
+
+        await start_bank(ctx)
     elif option == "menu:faq":
         ask_faq(ctx)
     elif option == "menu:contact":
@@ -994,25 +996,6 @@ async def show_history(ctx: Context, beneficiary_id: int) -> None:
 
 
 # ---------------------------------------------------------------- other menus
-
-
-def bank_guidance(ctx: Context) -> None:
-    ctx.goto("menu")
-    ctx.say(
-        ctx._(
-            "To receive the allowance into a bank account, the easiest way is the VNeID app "
-            "(needs a level-2 electronic ID):\n"
-            "1. Open VNeID and log in.\n"
-            "2. Choose “Tiện ích” (Utilities), then “Tài khoản hưởng an sinh xã hội” "
-            "(Social security benefit account).\n"
-            "3. Choose “Đăng ký” (Register), pick your bank and type the account number.\n"
-            "4. Enter the code sent to your phone to confirm.\n"
-            "If you have no level-2 electronic ID, or need help, the commune officer or a "
-            "“1+20” youth volunteer can help you: tap “☎️ Contact the commune officer”."
-        ),
-        main_menu(ctx),
-        keyboard="menu",
-    )
 
 
 def ask_faq(ctx: Context) -> None:

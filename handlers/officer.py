@@ -68,6 +68,8 @@ async def redeem_invite(ctx: Context, code: str) -> None:
         )
         return
     if outcome == "ok" and commune is not None:
+        # The welcome's menu already carries the officer's entries.
+        ctx.user = replace(ctx.user, role="officer")
         await ctx.tx.audit.write(
             "officer_joined", user_id=ctx.user.id, at=ctx.now, commune=commune.code
         )

@@ -7,6 +7,7 @@ intents pick it up. See :mod:`handlers.features`.
 from __future__ import annotations
 
 from handlers import reports
+from handlers.bank_account import FEATURE as BANK_ACCOUNT
 from handlers.features import Feature
 
-FEATURES: tuple[Feature, ...] = (reports.FEATURE,)
+FEATURES: tuple[Feature, ...] = (BANK_ACCOUNT, reports.FEATURE)

@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.bank_requests import BankRequestStore
 from storage.crypto import Vault
 from storage.exports import ExportStore
 from storage.imports import ImportStore
@@ -57,6 +58,7 @@ class Tx:
         self.exports = ExportStore(session, vault)
         self.outbox = OutboxStore(session, vault)
         self.reports = ReportStore(session, vault)
+        self.bank_requests = BankRequestStore(session, vault)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

@@ -286,3 +286,65 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class BankRequestRow(Base):
+    """A bank account (or e-wallet) registered in the chat for a beneficiary's
+    allowance, waiting for or carrying the commune officer's decision.
+
+    status: pending / approved / rejected / replaced (a newer request for the
+    same person took its place before a decision). At most one is pending per
+    beneficiary (the store replaces the older one in the same transaction).
+    """
+
+    __tablename__ = "bank_requests"
+    __table_args__ = (Index("ix_bank_requests_commune_status", "commune_code", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    beneficiary_id: Mapped[int] = mapped_column(
+        ForeignKey("beneficiaries.id", ondelete="CASCADE"), index=True
+    )
+    # Who filed it (the beneficiary, a relative or a volunteer); kept as a
+    # plain id so "forget me" leaves the commune's record in place.
+    requester_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    commune_code: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    bank_bin: Mapped[str] = mapped_column(String(10))
+    bank_name: Mapped[str] = mapped_column(String(100))
+    account_enc: Mapped[str] = mapped_column(Text)
+    account_last4: Mapped[str] = mapped_column(String(4))
+    holder_name: Mapped[str] = mapped_column(String(200))
+    holder_matches: Mapped[bool] = mapped_column(Boolean, default=True)
+    holder_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A change of an account approved earlier (not a first registration).
+    is_change: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reject_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Approved: the first payment period paid into this account ("2026-12").
+    effective_period: Mapped[str | None] = mapped_column(String(7), nullable=True)
+
+
+class PaymentMethodHistoryRow(Base):
+    """How a beneficiary is paid, from which period on: one row per change.
+    The beneficiary row holds the latest; earlier ones stay here."""
+
+    __tablename__ = "payment_method_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    beneficiary_id: Mapped[int] = mapped_column(
+        ForeignKey("beneficiaries.id", ondelete="CASCADE"), index=True
+    )
+    method: Mapped[str] = mapped_column(String(10))
+    bank_bin: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    bank_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    account_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    account_last4: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    account_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # First period paid this way; None for what was on file before any change.
+    effective_period: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bank_requests.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -145,3 +145,61 @@ class ExportedPayment:
     paid_on: date | None
     method: str
     note: str | None
+
+
+@dataclass(frozen=True)
+class BankRequest:
+    """A bank-account registration for a beneficiary. ``account_number`` is
+    decrypted only when the caller asked for it (the reviewing officer, the
+    payment provider's export); otherwise it is None and ``account_last4``
+    is what may be shown."""
+
+    id: int
+    beneficiary_id: int
+    beneficiary_name: str
+    requester_user_id: int | None
+    commune_code: str
+    status: str
+    bank_bin: str
+    bank_name: str
+    account_last4: str
+    holder_name: str
+    holder_matches: bool
+    holder_reason: str | None
+    is_change: bool
+    created_at: datetime
+    decided_at: datetime | None
+    decided_by: int | None
+    reject_reason: str | None
+    effective_period: str | None
+    account_number: str | None = None
+
+
+@dataclass(frozen=True)
+class NewBankRequest:
+    beneficiary_id: int
+    requester_user_id: int
+    bank_bin: str
+    bank_name: str
+    account_number: str
+    holder_name: str
+    holder_matches: bool
+    holder_reason: str | None
+
+
+@dataclass(frozen=True)
+class BankChange:
+    """One approved account change as the payment provider's list shows it."""
+
+    request_id: int
+    commune_code: str
+    national_id: str
+    full_name: str
+    bank_bin: str
+    bank_name: str
+    account_number: str
+    holder_name: str
+    holder_matches: bool
+    effective_period: str
+    decided_at: datetime
+    is_change: bool
