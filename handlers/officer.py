@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from handlers.core import Context
@@ -50,6 +51,8 @@ async def redeem_invite(ctx: Context, code: str) -> None:
 
     outcome, commune, name = await ctx.tx.officers.redeem(code, ctx.user.id, ctx.now)
     if outcome == "ok" and commune is not None:
+        # The menu below is already an officer's.
+        ctx.user = replace(ctx.user, role="officer")
         await ctx.tx.audit.write(
             "officer_joined", user_id=ctx.user.id, at=ctx.now, commune=commune.code
         )

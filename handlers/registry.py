@@ -7,5 +7,6 @@ intents pick it up. See :mod:`handlers.features`.
 from __future__ import annotations
 
 from handlers.features import Feature
+from handlers.volunteer import FEATURE as VOLUNTEERS
 
-FEATURES: tuple[Feature, ...] = ()
+FEATURES: tuple[Feature, ...] = (VOLUNTEERS,)

@@ -32,6 +32,7 @@ from storage.stores import (
     PaymentStore,
     UserStore,
 )
+from storage.volunteers import VolunteerStore
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class Tx:
         self.officers = OfficerStore(session, vault)
         self.exports = ExportStore(session, vault)
         self.outbox = OutboxStore(session, vault)
+        self.volunteers = VolunteerStore(session, vault)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
