@@ -254,7 +254,7 @@ class VolunteerStore(_Store):
                 select(HouseholdRow, last.c.last)
                 .outerjoin(last, last.c.household_id == HouseholdRow.id)
                 .where((HouseholdRow.volunteer_id == volunteer_id) | HouseholdRow.id.in_(visited))
-                .order_by(last.c.last.desc(), HouseholdRow.id.desc())
+                .order_by(last.c.last.desc().nulls_last(), HouseholdRow.id.desc())
             )
         ).all()
         return [(self._household(h), _aware(t) if t else None) for h, t in rows]

@@ -351,7 +351,7 @@ async def test_progress_and_followup_reminders(dispatcher, seeded, db, catalogs,
     assert "2 trên 20 hộ" in chat.text
     assert "Đã cài ứng dụng VNeID: 2" in chat.text
     assert "Chưa có hộ nào cần quay lại hôm nay" in chat.text
-    assert "1" in chat.text
+    assert "Lần quay lại đã hẹn sau này: 1." in chat.text
     async with db.transaction() as tx:
         assert await queue_followup_reminders(tx, catalogs, clock.now) == 0
     clock.now = NOW + timedelta(days=1)
