@@ -750,7 +750,7 @@ async def save_visit(ctx: Context) -> None:
             "visit", user_id=ctx.user.id, at=ctx.now, visit=visit_id, household=household_id
         )
         text = ctx._("Saved.")
-    helped = len({f.household.id for f in await ctx.tx.volunteers.facts(volunteer_id=ctx.user.id)})
+    helped = await ctx.tx.volunteers.helped(ctx.user.id)
     ctx.goto("menu")
     ctx.say(
         text

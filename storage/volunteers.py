@@ -223,14 +223,14 @@ class VolunteerStore(_Store):
 
     # ------------------------------------------------------------ households
 
-    def _household(self, row: HouseholdRow) -> Household:
+    def _household(self, row: HouseholdRow, phone: bool = True) -> Household:
         return Household(
             id=row.id,
             commune_code=row.commune_code,
             volunteer_id=row.volunteer_id,
             head_name=row.head_name,
             village=row.village,
-            phone=self.vault.decrypt(row.phone_enc) if row.phone_enc else None,
+            phone=self.vault.decrypt(row.phone_enc) if phone and row.phone_enc else None,
             members=row.members,
             latitude=row.latitude,
             longitude=row.longitude,
@@ -402,6 +402,17 @@ class VolunteerStore(_Store):
             return None
         return self._visit(row, (await self._services([row.id]))[row.id])
 
+    async def helped(self, volunteer_id: int) -> int:
+        """How many households the volunteer has visited."""
+        return int(
+            await self.session.scalar(
+                select(func.count(func.distinct(VisitRow.household_id))).where(
+                    VisitRow.volunteer_id == volunteer_id
+                )
+            )
+            or 0
+        )
+
     async def delete_visit(self, visit_id: int) -> bool:
         """Remove a visit, and its household when the visit added it and no
         other visit is left. True when the household went too."""
@@ -422,9 +433,14 @@ class VolunteerStore(_Store):
         return False
 
     async def facts(
-        self, *, communes: list[str] | None = None, volunteer_id: int | None = None
+        self,
+        *,
+        communes: list[str] | None = None,
+        volunteer_id: int | None = None,
+        phones: bool = False,
     ) -> list[VisitFact]:
-        """Every visit to the communes' households (or by one volunteer), oldest first."""
+        """Every visit to the communes' households (or by one volunteer), oldest
+        first. Households' phones are decrypted only when ``phones`` is set."""
         q = (
             select(VisitRow, HouseholdRow, VolunteerRow.name, VolunteerRow.unit)
             .join(HouseholdRow, HouseholdRow.id == VisitRow.household_id)
@@ -448,7 +464,7 @@ class VolunteerStore(_Store):
         out = []
         for v, h, name, unit in rows:
             if h.id not in households:
-                households[h.id] = self._household(h)
+                households[h.id] = self._household(h, phones)
             out.append(
                 VisitFact(
                     visit=self._visit(v, services[v.id]),

@@ -71,7 +71,7 @@ async def test_a_volunteer_joins_by_deep_link_and_logs_a_visit(bot, fake, db):  
     assert saved.text == "Đã lưu.\nBạn đã giúp 1 trên 20 hộ."
     async with db.transaction() as tx:
         user, _ = await tx.users.get_or_create("telegram", "4001", "vi")
-        (fact,) = await tx.volunteers.facts(volunteer_id=user.id)
+        (fact,) = await tx.volunteers.facts(volunteer_id=user.id, phones=True)
     assert fact.household.phone == "+84912000333" and fact.household.latitude == 16.0678
     assert fact.visit.services == {"vneid": "done", "vneid2": "followup"}
 

@@ -198,7 +198,7 @@ async def test_a_full_visit_in_english_typed_without_buttons(dispatcher, seeded,
     assert "Saved." in chat.text and "helped 1 of 20 households" in chat.text
     async with db.transaction() as tx:
         user, _ = await tx.users.get_or_create("web", "v1", "vi")
-        (fact,) = await tx.volunteers.facts(volunteer_id=user.id)
+        (fact,) = await tx.volunteers.facts(volunteer_id=user.id, phones=True)
     assert fact.household.head_name == "Nguyen Van Nam" and fact.household.members == 5
     assert fact.household.phone == "+84912000333"
     assert fact.visit.services == {"vneid": "done", "vneid2": "followup"}
@@ -230,7 +230,7 @@ async def test_location_and_back_keep_the_draft(dispatcher, seeded, db):
     await chat.tap("vol:save")
     async with db.transaction() as tx:
         user, _ = await tx.users.get_or_create("web", "v1", "vi")
-        (fact,) = await tx.volunteers.facts(volunteer_id=user.id)
+        (fact,) = await tx.volunteers.facts(volunteer_id=user.id, phones=True)
     assert fact.household.village == "Tổ 5" and fact.household.phone is None
     assert fact.household.latitude == 16.0678
     assert fact.visit.followup_on == date(2026, 11, 21)
@@ -324,7 +324,7 @@ async def test_edit_and_undo_the_last_visit(dispatcher, seeded, db):
     assert "đã được sửa" in chat.text
     async with db.transaction() as tx:
         user, _ = await tx.users.get_or_create("web", "v1", "vi")
-        (fact,) = await tx.volunteers.facts(volunteer_id=user.id)
+        (fact,) = await tx.volunteers.facts(volunteer_id=user.id, phones=True)
     assert fact.visit.services == {"vneid": "done", "portal": "declined"}
     await chat.tap("vol:undo")
     await chat.tap("vol:undono")
