@@ -640,14 +640,18 @@ def parse_followup(text: str, today: date) -> date | None:
     numbers = re.findall(r"[0-9]+", text)
     if len(numbers) == 2 and all(len(n) <= 2 for n in numbers):
         day, month = int(numbers[0]), int(numbers[1])
-        for year in (today.year, today.year + 1):
-            try:
-                found = date(year, month, day)
-            except ValueError:
-                return None
-            if found >= today:
-                return found
-        return None
+        try:
+            found = date(today.year, month, day)
+        except ValueError:
+            return None
+        if found >= today:
+            return found
+        if (today - found).days <= 60:
+            return None  # a day just past: a slip, not next year
+        try:
+            return date(today.year + 1, month, day)
+        except ValueError:  # 29/02
+            return None
     result = parse_typed_date(text, century=2000)
     return result if isinstance(result, date) else None
 
@@ -1057,9 +1061,35 @@ async def list_volunteers(ctx: Context) -> None:
     ctx.say("\n".join(lines), [*options, *nav(ctx, back=False)])
 
 
+async def ask_deactivate(ctx: Context, user_id: int) -> None:
+    communes = await _communes(ctx)
+    if communes is None:
+        return
+    vol = await ctx.tx.volunteers.get(user_id)
+    if vol is None or not vol.active or vol.commune_code not in communes:
+        show_menu(ctx, ctx._("That button is no longer active. Here is the menu."))
+        return
+    ctx.goto("vol_off", volunteer=user_id)
+    ctx.say(
+        ctx._(
+            "Stop {name} ({unit})? They will no longer be able to log visits; the visits "
+            "already recorded are kept.",
+            name=vol.name,
+            unit=vol.unit,
+        ),
+        [
+            Option(f"vol:offyes:{user_id}", ctx._("Yes, stop")),
+            Option("vol:list", ctx._("No, back to the list")),
+        ],
+    )
+
+
 async def deactivate(ctx: Context, user_id: int) -> None:
     communes = await _communes(ctx)
     if communes is None:
+        return
+    if ctx.state.state != "vol_off" or ctx.state.data.get("volunteer") != user_id:
+        show_menu(ctx, ctx._("That button is no longer active. Here is the menu."))
         return
     vol = await ctx.tx.volunteers.deactivate(user_id, communes)
     if vol is None:
@@ -1374,6 +1404,8 @@ async def on_option(ctx: Context, option: str) -> None:
     elif option == "vol:list":
         await list_volunteers(ctx)
     elif (uid := _small_id(_opt(option, "vol:off:"))) is not None:
+        await ask_deactivate(ctx, uid)
+    elif (uid := _small_id(_opt(option, "vol:offyes:"))) is not None:
         await deactivate(ctx, uid)
     elif option == "vol:report":
         await show_report(ctx)
@@ -1488,7 +1520,6 @@ async def on_back(ctx: Context) -> None:
         "vol_note": "vol_tick",
         "vol_followup": "vol_note",
         "vol_confirm": "vol_followup",
-        "vol_inv_unit": "vol_inv_commune",
     }
     if state == "vol_tick" and d.get("visit") is None:
         if d.get("hh") is None and d.get("new"):
@@ -1504,8 +1535,10 @@ async def on_back(ctx: Context) -> None:
         ask_tick(ctx)
     elif state == "vol_hh_name":
         await start_visit(ctx)
-    elif state == "vol_inv_unit":
+    elif state == "vol_inv_unit" and len(await ctx.tx.officers.communes_of(ctx.user.id)) > 1:
         await start_invite(ctx)
+    elif state == "vol_off" and ctx.state.data.get("volunteer"):
+        await list_volunteers(ctx)
     elif state in back and back[state] in ASK:
         ctx.state.state = back[state]
         ASK[back[state]](ctx)

@@ -262,15 +262,14 @@ class VolunteerStore(_Store):
     async def find_same(
         self, commune_code: str, *, phone: str | None, name: str, village: str
     ) -> list[Household]:
-        """Households that may be this one: the same phone anywhere, or the
-        same name in the same village of the commune."""
-        cond = (
-            (HouseholdRow.commune_code == commune_code)
-            & (HouseholdRow.name_key == match_key(name))
-            & (HouseholdRow.village_key == match_key(village))
+        """Households of the commune that may be this one: the same phone, or
+        the same name in the same village."""
+        same_name = (HouseholdRow.name_key == match_key(name)) & (
+            HouseholdRow.village_key == match_key(village)
         )
         if phone:
-            cond = cond | (HouseholdRow.phone_hash == self.vault.lookup_hash(phone))
+            same_name = same_name | (HouseholdRow.phone_hash == self.vault.lookup_hash(phone))
+        cond = (HouseholdRow.commune_code == commune_code) & same_name
         rows = (
             await self.session.execute(select(HouseholdRow).where(cond).order_by(HouseholdRow.id))
         ).scalars()

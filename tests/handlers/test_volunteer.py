@@ -12,6 +12,7 @@ from handlers.officer import new_invite_code
 from handlers.types import Incoming
 from handlers.volunteer import (
     new_volunteer_code,
+    parse_followup,
     parse_volunteer_code,
     pretty_code,
     queue_followup_reminders,
@@ -87,6 +88,19 @@ async def _new_visit(
     await chat.say(note)
     await chat.say(followup)
     await chat.tap("vol:save")
+
+
+def test_follow_up_dates_as_people_type_them():
+    today = date(2026, 11, 20)
+    assert parse_followup("28/11", today) == date(2026, 11, 28)
+    assert parse_followup("5-1", today) == date(2027, 1, 5)
+    assert parse_followup("19/11", today) is None  # yesterday: not next year
+    assert parse_followup("ngày mai", today) == date(2026, 11, 21)
+    assert parse_followup("Tomorrow", today) == date(2026, 11, 21)
+    assert parse_followup("tuan sau", today) == date(2026, 11, 27)
+    assert parse_followup("30/11/2026", today) == date(2026, 11, 30)
+    assert parse_followup("31/11", today) is None
+    assert parse_followup("sometime", today) is None
 
 
 def test_volunteer_codes_are_forgiving_and_distinct_from_officer_codes():
@@ -419,6 +433,11 @@ async def test_officer_invites_lists_and_stops_volunteers(dispatcher, seeded, db
     assert "0987654321" not in officer.text
     stop = [o for o in officer.option_ids() if o.startswith("vol:off:")]
     await officer.tap(stop[0])
+    assert "Dừng Lê Thị Hoa (Trường THPT Hòa An)?" in officer.text
+    await officer.say("quay lai")  # back to the list; nobody stopped
+    assert "Lê Thị Hoa (Trường THPT Hòa An)" in officer.text
+    await officer.tap(stop[0])
+    await officer.say("1")  # "Yes, stop", typed as its number
     assert "không còn là tình nguyện viên" in officer.text
     await vol.tap("vol:visit")
     assert "TN-7K4M-9P2Q" in vol.text
@@ -455,6 +474,15 @@ async def test_a_volunteer_sees_only_their_own_households(dispatcher, seeded, db
     assert "chưa ghi" in second.text  # their own last visit: none
 
 
+async def test_households_of_another_commune_are_never_offered(dispatcher, seeded, db):
+    here = await _join(dispatcher, await _unit_code(db), "v1")
+    there = await _join(dispatcher, await _unit_code(db, commune=OTHER), "v2", name="Phạm Văn Đức")
+    await _new_visit(here, name="Nguyễn Văn Nam", village="Thôn Đông", phone="0912000333")
+    await _new_visit(there, name="Nguyễn Văn Nam", village="Thôn Đông", phone="0912000333")
+    assert not [o for o in there.option_ids() if o.startswith("vol:same:")]
+    assert "Đã lưu." in there.text
+
+
 async def test_officers_see_only_their_communes(dispatcher, seeded, db):
     code = await _unit_code(db)
     vol = await _join(dispatcher, code, "v1")
@@ -467,6 +495,8 @@ async def test_officers_see_only_their_communes(dispatcher, seeded, db):
     async with db.transaction() as tx:
         user, _ = await tx.users.get_or_create("web", "v1", "vi")
     await other.tap(f"vol:off:{user.id}")
+    assert "Lê Thị Hoa" not in other.text
+    await other.tap(f"vol:offyes:{user.id}")
     async with db.transaction() as tx:
         v = await tx.volunteers.get(user.id)
     assert v is not None and v.active
