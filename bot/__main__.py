@@ -116,6 +116,31 @@ def _parser() -> argparse.ArgumentParser:
     oadd.add_argument(
         "--days", type=int, default=7, help="how long the invite stays valid (default 7)"
     )
+    vol = sub.add_parser("volunteer", help="“1+20” volunteers")
+    volsub = vol.add_subparsers(
+        dest="volunteer_command", required=True, metavar="VOLUNTEER_COMMAND"
+    )
+    vinv = volsub.add_parser(
+        "invite",
+        help="print a code that lets the volunteers of one unit join, up to --uses people",
+    )
+    vinv.add_argument("--commune", required=True, help="the commune's code (see `commune add`)")
+    vinv.add_argument(
+        "--unit", required=True, help='the unit, e.g. "Chi đoàn thôn Đông" or a school'
+    )
+    vinv.add_argument(
+        "--uses", type=int, default=30, help="how many volunteers may join with it (default 30)"
+    )
+    vinv.add_argument(
+        "--days", type=int, default=14, help="how long the code stays valid (default 14)"
+    )
+    vlist = volsub.add_parser("list", help="list a commune's volunteers (phones masked)")
+    vlist.add_argument("--commune", required=True, help="the commune's code")
+    voff = volsub.add_parser("deactivate", help="stop a volunteer (their recorded visits are kept)")
+    voff.add_argument("--commune", required=True, help="the commune's code")
+    voff.add_argument(
+        "volunteer_id", type=int, help="the volunteer's number, from `volunteer list`"
+    )
     db = sub.add_parser("db", help="database maintenance")
     dbsub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     dbsub.add_parser("upgrade", help="apply the schema migrations (run also does this on start)")
@@ -344,6 +369,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(export_command(args))
         elif args.command == "officer":
             return asyncio.run(_officer_add(args))
+        elif args.command == "volunteer":
+            from bot.volunteers import volunteer_command
+
+            return asyncio.run(volunteer_command(args))
         elif args.command == "commune":
             asyncio.run(_commune_add(args))
         elif args.command == "db" and args.db_command == "upgrade":

@@ -9,5 +9,6 @@ from __future__ import annotations
 from handlers import reports
 from handlers.bank_account import FEATURE as BANK_ACCOUNT
 from handlers.features import Feature
+from handlers.volunteer import FEATURE as VOLUNTEERS
 
-FEATURES: tuple[Feature, ...] = (BANK_ACCOUNT, reports.FEATURE)
+FEATURES: tuple[Feature, ...] = (VOLUNTEERS, BANK_ACCOUNT, reports.FEATURE)

@@ -34,6 +34,7 @@ from storage.stores import (
     PaymentStore,
     UserStore,
 )
+from storage.volunteers import VolunteerStore
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class Tx:
         self.outbox = OutboxStore(session, vault)
         self.reports = ReportStore(session, vault)
         self.bank_requests = BankRequestStore(session, vault)
+        self.volunteers = VolunteerStore(session, vault)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

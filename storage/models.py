@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -348,3 +349,92 @@ class PaymentMethodHistoryRow(Base):
         ForeignKey("bank_requests.id", ondelete="SET NULL"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+class VolunteerInviteRow(Base):
+    """A code that lets volunteers of one unit join, up to ``max_uses`` times."""
+
+    __tablename__ = "volunteer_invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # the code is never stored
+    commune_code: Mapped[str] = mapped_column(ForeignKey("communes.code"))
+    # A youth-union branch, a school, a military unit.
+    unit: Mapped[str] = mapped_column(String(200))
+    max_uses: Mapped[int] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VolunteerRow(Base):
+    """A "1+20" volunteer: a user who helps households of one commune."""
+
+    __tablename__ = "volunteers"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    commune_code: Mapped[str] = mapped_column(ForeignKey("communes.code"), index=True)
+    unit: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    phone_enc: Mapped[str] = mapped_column(Text)
+    invite_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_invites.id"), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HouseholdRow(Base):
+    """A household a volunteer looks after; one record per household."""
+
+    __tablename__ = "households"
+    __table_args__ = (Index("ix_households_commune_name", "commune_code", "name_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("communes.code"))
+    # The volunteer who added it (its "owner"); others may visit it too.
+    volunteer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    head_name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))
+    village: Mapped[str] = mapped_column(String(200))
+    village_key: Mapped[str] = mapped_column(String(200))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    phone_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    members: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VisitRow(Base):
+    """One visit of a volunteer to a household."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    volunteer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    visited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    followup_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The household was added with this visit (undoing the visit removes it).
+    new_household: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class VisitServiceRow(Base):
+    """What a visit helped with, and how it went (done / followup / declined)."""
+
+    __tablename__ = "visit_services"
+
+    visit_id: Mapped[int] = mapped_column(
+        ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True
+    )
+    service: Mapped[str] = mapped_column(String(20), primary_key=True)
+    result: Mapped[str] = mapped_column(String(12))
