@@ -6,6 +6,7 @@ intents pick it up. See :mod:`handlers.features`.
 
 from __future__ import annotations
 
+from handlers import payment_news
 from handlers.features import Feature
 
-FEATURES: tuple[Feature, ...] = ()
+FEATURES: tuple[Feature, ...] = (payment_news.FEATURE,)

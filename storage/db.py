@@ -21,7 +21,7 @@ from storage.crypto import Vault
 from storage.exports import ExportStore
 from storage.imports import ImportStore
 from storage.officers import OfficerStore
-from storage.outbox import OutboxStore
+from storage.outbox import OutboxStore, WebInboxStore
 from storage.stores import (
     AttemptStore,
     AuditStore,
@@ -55,6 +55,7 @@ class Tx:
         self.officers = OfficerStore(session, vault)
         self.exports = ExportStore(session, vault)
         self.outbox = OutboxStore(session, vault)
+        self.inbox = WebInboxStore(session, vault)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

@@ -103,6 +103,8 @@ class User:
     locale: str
     role: str
     display_name: str | None
+    # "Your allowance has arrived" messages are on.
+    notify_payments: bool = True
 
 
 @dataclass(frozen=True)
@@ -145,3 +147,15 @@ class ExportedPayment:
     paid_on: date | None
     method: str
     note: str | None
+
+
+@dataclass(frozen=True)
+class PaymentNews:
+    """A payment's status changed in an import, for one person linked to the
+    beneficiary (their user id): the source of "your allowance has arrived"."""
+
+    event_id: int
+    user_id: int
+    beneficiary: Beneficiary
+    payment: Payment
+    commune: Commune | None
