@@ -57,6 +57,7 @@ COMMANDS = [
     ("language", N_("Change language")),
     ("help", N_("Questions and answers")),
     ("contact", N_("Contact the commune officer")),
+    ("notify", N_("Payment messages on or off")),
     ("forget", N_("Forget me")),
 ]
 
