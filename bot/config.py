@@ -63,6 +63,7 @@ class Settings:
     delivery_max_attempts: int = 6
     delivery_timeout: float = 10.0  # seconds a send may take before it is retried
     delivery_workers: int = 1  # worker tasks in this process
+    delivery_lease: float = 120.0  # seconds a worker holds claimed rows
     quiet_hours: str = "21:00-07:00"  # Vietnam time; "off" sends at any hour
 
 
@@ -121,6 +122,7 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "delivery_max_attempts": _int("BOT_DELIVERY_MAX_ATTEMPTS", "6"),
         "delivery_timeout": _float("BOT_DELIVERY_TIMEOUT", "10"),
         "delivery_workers": _int("BOT_DELIVERY_WORKERS", "1"),
+        "delivery_lease": _float("BOT_DELIVERY_LEASE", "120"),
         "quiet_hours": e("BOT_QUIET_HOURS", "21:00-07:00"),
     }
     values.update(overrides)

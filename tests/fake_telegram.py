@@ -71,6 +71,7 @@ class FakeTelegram:
         self.url = ""
         self.by_chat: dict[int, list[Sent]] = defaultdict(list)
         self._accepted: deque[float] = deque()
+        self._thawed = asyncio.Event()
 
     # ------------------------------------------------------------ server
 
@@ -133,7 +134,8 @@ class FakeTelegram:
 
     async def _fault(self, p: dict) -> web.Response | None:
         if self.freeze_after is not None and len(self.sent) >= self.freeze_after:
-            await asyncio.Event().wait()  # never answered
+            await self._thawed.wait()  # unanswered until thaw(), then dropped
+            return self._error("frozen", 504, "Gateway Timeout (dropped)")
         if self.fail_429 > 0:
             self.fail_429 -= 1
             return self._error(
@@ -164,6 +166,12 @@ class FakeTelegram:
                 return self._error("429", 429, "Too Many Requests: retry after 1", retry_after=1)
             self._accepted.append(now)
         return None
+
+    def thaw(self) -> None:
+        """Answer the requests held by ``freeze_after`` (without sending them)
+        and stop holding new ones."""
+        self.freeze_after = None
+        self._thawed.set()
 
     def counts_per_chat(self) -> dict[int, int]:
         return {chat: len(msgs) for chat, msgs in self.by_chat.items()}
