@@ -58,7 +58,6 @@ async def _wait_for(condition, timeout: float, what: str, every: float) -> None:
 async def test_kill_9_halfway_then_restart_sends_each_message_exactly_once(
     db, database_url, tmp_path, perf_report
 ):
-    started = time.monotonic()
     fake = await FakeTelegram().start()
     now = datetime.now(UTC)
     async with db.transaction() as tx:
