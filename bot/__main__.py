@@ -29,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
         help="serve every configured channel (the local web chat on http://127.0.0.1:8080 "
         "when no messenger token is set); applies migrations first",
     )
+    sub.add_parser(
+        "deliver",
+        help="only send queued proactive messages (the delivery worker that `run` also "
+        "runs), e.g. extra workers on one PostgreSQL database",
+    )
     demo = sub.add_parser(
         "demo",
         help="create a fresh demo database with a fictitious commune, print what to try, and serve",
@@ -357,6 +362,10 @@ def main(argv: list[str] | None = None) -> int:
 
             settings = load_settings()
             asyncio.run(serve(settings, banner=_banner(settings) if settings.web_enabled else None))
+        elif args.command == "deliver":
+            from bot.app import deliver_only
+
+            asyncio.run(deliver_only(load_settings()))
         elif args.command == "demo":
             asyncio.run(_demo(args.count, not args.no_serve))
         elif args.command == "import":

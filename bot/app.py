@@ -15,8 +15,10 @@ from datetime import datetime
 
 from aiohttp import web
 
-from bot.channels.web import WebChat
+from bot.channels.base import Sender
+from bot.channels.web import WebChat, WebInbox
 from bot.config import ConfigError, Settings
+from bot.delivery import ChannelLimits, DeliveryConfig, DeliveryWorker, Limiter, parse_quiet_hours
 from handlers.citizen import route
 from handlers.core import Dispatcher
 from handlers.i18n import Catalogs
@@ -35,6 +37,7 @@ class App:
     telegram: object | None = None
     _runner: web.AppRunner | None = field(default=None, repr=False)
     bound_port: int | None = None
+    workers: list[DeliveryWorker] = field(default_factory=list)
 
     async def start(self) -> None:
         """Migrate, then start the web server and every configured channel."""
@@ -64,8 +67,12 @@ class App:
             except Exception:
                 # One broken channel never stops the others.
                 log.exception("telegram could not start; the other channels go on")
+        for worker in self.workers:
+            worker.start()
 
     async def stop(self) -> None:
+        for worker in self.workers:
+            await worker.stop()
         if self.telegram is not None:
             with contextlib.suppress(Exception):
                 await self.telegram.stop()  # type: ignore[attr-defined]
@@ -103,9 +110,46 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
             webhook_url=settings.telegram_webhook_url,
             webhook_secret=webhook_secret(settings),
             concurrency=settings.telegram_concurrency,
+            delivery_timeout=settings.delivery_timeout,
         )
         web_app.add_routes(telegram.routes())
-    return App(settings, db, catalogs, dispatcher, web_app, telegram)
+    senders: dict[str, Sender] = {}
+    if telegram is not None:
+        senders["telegram"] = telegram  # type: ignore[assignment]
+    if settings.web_enabled:
+        senders["web"] = WebInbox(db, clock)
+    workers = build_workers(settings, db, senders, clock=clock) if settings.delivery_enabled else []
+    return App(settings, db, catalogs, dispatcher, web_app, telegram, workers=workers)
+
+
+def delivery_config(settings: Settings) -> DeliveryConfig:
+    return DeliveryConfig(
+        limits={
+            "telegram": ChannelLimits(
+                settings.telegram_delivery_rate, settings.telegram_delivery_chat_interval
+            )
+        },
+        default_limits=ChannelLimits(settings.delivery_rate, settings.delivery_chat_interval),
+        max_attempts=settings.delivery_max_attempts,
+        lease=settings.delivery_lease,
+        quiet=parse_quiet_hours(settings.quiet_hours),
+    )
+
+
+def build_workers(
+    settings: Settings,
+    db: Database,
+    senders: dict[str, Sender],
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> list[DeliveryWorker]:
+    """``BOT_DELIVERY_WORKERS`` worker tasks sharing one limiter per channel."""
+    config = delivery_config(settings)
+    limiters: dict[str, Limiter] = {}
+    return [
+        DeliveryWorker(db, senders, config, clock=clock, limiters=limiters)
+        for _ in range(settings.delivery_workers)
+    ]
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -127,3 +171,44 @@ async def serve(settings: Settings, banner: str | None = None) -> None:
         await stop.wait()
     finally:
         await app.stop()
+
+
+async def deliver_only(settings: Settings) -> None:
+    """``python -m bot deliver``: only the delivery worker (no web server, no
+    polling), until SIGINT/SIGTERM -- e.g. more workers on one PostgreSQL."""
+    db = Database(settings.database_url, Vault(settings.secret_key))
+    await db.upgrade()
+    senders: dict[str, Sender] = {}
+    telegram = None
+    if settings.telegram_token:
+        from bot.channels.telegram import TelegramChannel
+
+        catalogs = Catalogs(default=settings.default_locale)
+        telegram = TelegramChannel(
+            Dispatcher(db, catalogs, route),
+            catalogs,
+            token=settings.telegram_token,
+            base_url=settings.telegram_api_base_url,
+            rate_limit=0,
+            delivery_timeout=settings.delivery_timeout,
+        )
+        senders["telegram"] = telegram
+    if settings.web_enabled:
+        senders["web"] = WebInbox(db)
+    workers = build_workers(settings, db, senders)
+    for worker in workers:
+        worker.start()
+    log.info("delivery: %d worker(s) for %s", len(workers), ", ".join(senders) or "no channel")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for worker in workers:
+            await worker.stop()
+        if telegram is not None:
+            await telegram.stop()
+        await db.dispose()

@@ -54,6 +54,17 @@ class Settings:
     telegram_concurrency: int = 4  # updates of different people handled at once
     web_secure_cookie: bool = False  # set when the web chat is served over https
     log_level: str = "INFO"
+    # The delivery worker (proactive messages from the outbox).
+    delivery_enabled: bool = True
+    telegram_delivery_rate: float = 30.0  # proactive messages a second overall (0: no limit)
+    telegram_delivery_chat_interval: float = 1.0  # seconds between two to one chat
+    delivery_rate: float = 20.0  # other channels (web chat, ...), a second overall
+    delivery_chat_interval: float = 0.0  # other channels: seconds between two to one person
+    delivery_max_attempts: int = 6
+    delivery_timeout: float = 10.0  # seconds a send may take before it is retried
+    delivery_workers: int = 1  # worker tasks in this process
+    delivery_lease: float = 120.0  # seconds a worker holds claimed rows
+    quiet_hours: str = "21:00-07:00"  # Vietnam time; "off" sends at any hour
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -103,6 +114,16 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "telegram_concurrency": _int("TELEGRAM_CONCURRENCY", "4"),
         "web_secure_cookie": _bool(e("BOT_WEB_SECURE_COOKIE"), False),
         "log_level": e("BOT_LOG_LEVEL", "INFO"),
+        "delivery_enabled": _bool(e("BOT_DELIVERY_ENABLED"), True),
+        "telegram_delivery_rate": _float("TELEGRAM_DELIVERY_RATE", "30"),
+        "telegram_delivery_chat_interval": _float("TELEGRAM_DELIVERY_CHAT_INTERVAL", "1"),
+        "delivery_rate": _float("BOT_DELIVERY_RATE", "20"),
+        "delivery_chat_interval": _float("BOT_DELIVERY_CHAT_INTERVAL", "0"),
+        "delivery_max_attempts": _int("BOT_DELIVERY_MAX_ATTEMPTS", "6"),
+        "delivery_timeout": _float("BOT_DELIVERY_TIMEOUT", "10"),
+        "delivery_workers": _int("BOT_DELIVERY_WORKERS", "1"),
+        "delivery_lease": _float("BOT_DELIVERY_LEASE", "120"),
+        "quiet_hours": e("BOT_QUIET_HOURS", "21:00-07:00"),
     }
     values.update(overrides)
     if "secret_key" not in values:
@@ -110,6 +131,14 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
     if len(str(values["secret_key"])) < 16:
         raise ConfigError("BOT_SECRET_KEY must be at least 16 characters")
     settings = Settings(**values)  # type: ignore[arg-type]
+    from bot.delivery import parse_quiet_hours
+
+    try:
+        parse_quiet_hours(settings.quiet_hours)
+    except ValueError as err:
+        raise ConfigError(f"BOT_QUIET_HOURS: {err}") from None
+    if settings.delivery_max_attempts < 1 or settings.delivery_workers < 1:
+        raise ConfigError("BOT_DELIVERY_MAX_ATTEMPTS and BOT_DELIVERY_WORKERS must be at least 1")
     if settings.telegram_mode not in ("polling", "webhook"):
         raise SystemExit("TELEGRAM_MODE must be 'polling' or 'webhook'")
     if settings.telegram_mode == "webhook" and settings.telegram_token:

@@ -15,14 +15,16 @@ States (persisted per user):
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
+from typing import Protocol
 
 import phonenumbers
 
 from handlers.core import Context, resolve_option
 from handlers.dates import DateProblem, parse_typed_date
 from handlers.features import Feature
-from handlers.i18n import LANGUAGE_NAMES, SUPPORTED, _
+from handlers.i18n import LANGUAGE_NAMES, SUPPORTED, Translator, _
 from handlers.ids import birth_year_from_id, check_id_against_birth, check_id_format, normalize_id
 from handlers.officer import parse_invite_code, receive_file, redeem_invite
 from handlers.text import best_intent, words
@@ -210,7 +212,20 @@ def nav(ctx: Context, back: bool = True) -> list[Option]:
     return [*opts, Option("nav:menu", ctx._("🏠 Menu"))]
 
 
-def person_name(ctx: Context, ben: Beneficiary) -> str:
+class Speaker(Protocol):
+    """What wording a person's status needs: their translator and the time.
+    A :class:`Context` is one; so is a message built for someone else later
+    (:mod:`handlers.payment_news`)."""
+
+    t: Translator
+
+    @property
+    def local_now(self) -> datetime: ...
+
+    def _(self, message: str, **params: object) -> str: ...
+
+
+def person_name(ctx: Speaker, ben: Beneficiary) -> str:
     if ben.birth_year and ctx.local_now.year - ben.birth_year < 16:
         return ctx._("Young {name}", name=ben.full_name)
     if ben.female:
@@ -856,7 +871,7 @@ async def _linked(ctx: Context, beneficiary_id: int) -> Link | None:
     return links[0] if links else None
 
 
-def status_text(ctx: Context, ben: Beneficiary, p: Payment | None, period: str, commune) -> str:  # type: ignore[no-untyped-def]
+def status_text(ctx: Speaker, ben: Beneficiary, p: Payment | None, period: str, commune) -> str:  # type: ignore[no-untyped-def]
     """This month's answer, one whole sentence per case (so each language can
     word it its own way), then whom to contact when something is to be done."""
     day: int = commune.payment_day if commune and commune.payment_day else 10
@@ -938,7 +953,7 @@ def status_text(ctx: Context, ben: Beneficiary, p: Payment | None, period: str, 
     )
 
 
-def _officer_line(ctx: Context, commune) -> str:  # type: ignore[no-untyped-def]
+def _officer_line(ctx: Speaker, commune) -> str:  # type: ignore[no-untyped-def]
     if commune and commune.officer_name and commune.officer_phone:
         return ctx._(
             "Commune officer: {name}, phone {phone}.",
@@ -1064,10 +1079,18 @@ async def people(ctx: Context) -> None:
         )
     else:
         text = ctx._("You have not added anyone yet.")
+    # Payment news (handlers.payment_news): the setting and its switch.
+    if ctx.user.notify_payments:
+        setting = ctx._("Messages when an allowance is paid: on.")
+        switch = Option("notify:off", ctx._("🔕 Turn off payment messages"))
+    else:
+        setting = ctx._("Messages when an allowance is paid: off.")
+        switch = Option("notify:on", ctx._("🔔 Turn on payment messages"))
     ctx.say(
-        text,
+        text + "\n\n" + setting,
         [
             Option("people:add", ctx._("➕ Add a person")),
+            switch,
             Option("people:forget", ctx._("🗑️ Forget me")),
             *nav(ctx, back=False),
         ],

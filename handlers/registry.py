@@ -6,9 +6,14 @@ intents pick it up. See :mod:`handlers.features`.
 
 from __future__ import annotations
 
-from handlers import reports
+from handlers import payment_news, reports
 from handlers.bank_account import FEATURE as BANK_ACCOUNT
 from handlers.features import Feature
 from handlers.volunteer import FEATURE as VOLUNTEERS
 
-FEATURES: tuple[Feature, ...] = (VOLUNTEERS, BANK_ACCOUNT, reports.FEATURE)
+FEATURES: tuple[Feature, ...] = (
+    VOLUNTEERS,
+    BANK_ACCOUNT,
+    payment_news.FEATURE,
+    reports.FEATURE,
+)

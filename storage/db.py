@@ -24,6 +24,7 @@ from storage.imports import ImportStore
 from storage.officers import OfficerStore
 from storage.outbox import OutboxStore
 from storage.reports import ReportStore
+from storage.outbox import OutboxStore, WebInboxStore
 from storage.stores import (
     AttemptStore,
     AuditStore,
@@ -61,6 +62,7 @@ class Tx:
         self.reports = ReportStore(session, vault)
         self.bank_requests = BankRequestStore(session, vault)
         self.volunteers = VolunteerStore(session, vault)
+        self.inbox = WebInboxStore(session, vault)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

@@ -14,8 +14,24 @@ from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, tuple_
 
-from storage.models import BeneficiaryRow, CommuneRow, ImportRow, PaymentEventRow, PaymentRow
-from storage.records import Commune, ImportCounts, NewBeneficiary, PaymentImport
+from storage.models import (
+    BeneficiaryRow,
+    CommuneRow,
+    ImportRow,
+    LinkRow,
+    PaymentEventRow,
+    PaymentRow,
+    UserRow,
+)
+from storage.records import (
+    Beneficiary,
+    Commune,
+    ImportCounts,
+    NewBeneficiary,
+    Payment,
+    PaymentImport,
+    PaymentNews,
+)
 from storage.stores import BeneficiaryStore, _commune, _Store
 
 _PAYMENTS = cast(Table, PaymentRow.__table__)
@@ -245,6 +261,76 @@ class ImportStore(_Store):
         if import_id is not None:
             q = q.where(PaymentEventRow.import_id == import_id)
         return [tuple(r) for r in (await self.session.execute(q)).all()]  # type: ignore[misc]
+
+    async def payment_news(self, import_id: int, statuses: tuple[str, ...]) -> list[PaymentNews]:
+        """For each status event of this import that became one of ``statuses``:
+        every person linked to that beneficiary who wants payment news, with
+        the payment as it now stands."""
+        b, p, c, e, lk, u = (
+            BeneficiaryRow, PaymentRow, CommuneRow, PaymentEventRow, LinkRow, UserRow,
+        )  # fmt: skip
+        q = (
+            select(
+                e.id.label("event_id"),
+                lk.user_id,
+                b.id.label("b_id"),
+                b.full_name,
+                b.commune_code,
+                b.village,
+                b.category,
+                b.monthly_amount,
+                b.payment_method,
+                b.bank_name.label("b_bank_name"),
+                b.account_last4.label("b_account_last4"),
+                b.female,
+                b.birth_year,
+                p.period,
+                p.amount,
+                p.status,
+                p.paid_on,
+                p.method,
+                p.bank_name,
+                p.account_last4,
+                p.note,
+                c.code.label("c_code"),
+                c.name.label("c_name"),
+                c.province_code,
+                c.province_name,
+                c.payment_day,
+                c.officer_name,
+                c.officer_phone,
+            )  # fmt: skip
+            .select_from(e)
+            .join(b, b.id == e.beneficiary_id)
+            .join(p, (p.beneficiary_id == e.beneficiary_id) & (p.period == e.period))
+            .join(lk, lk.beneficiary_id == e.beneficiary_id)
+            .join(u, u.id == lk.user_id)
+            .outerjoin(c, c.code == b.commune_code)
+            .where(e.import_id == import_id, e.new_status.in_(statuses), u.notify_payments)
+            .order_by(e.id, lk.user_id)
+        )
+        out = []
+        for r in (await self.session.execute(q)).all():
+            ben = Beneficiary(
+                id=r.b_id, full_name=r.full_name, commune_code=r.commune_code,
+                village=r.village, category=r.category, monthly_amount=r.monthly_amount,
+                payment_method=r.payment_method, bank_name=r.b_bank_name,
+                account_last4=r.b_account_last4, female=r.female, birth_year=r.birth_year,
+            )  # fmt: skip
+            pay = Payment(
+                beneficiary_id=r.b_id, period=r.period, amount=r.amount, status=r.status,
+                paid_on=r.paid_on, method=r.method, bank_name=r.bank_name,
+                account_last4=r.account_last4, note=r.note,
+            )  # fmt: skip
+            commune = None
+            if r.c_code is not None:
+                commune = Commune(
+                    code=r.c_code, name=r.c_name, province_code=r.province_code,
+                    province_name=r.province_name, payment_day=r.payment_day,
+                    officer_name=r.officer_name, officer_phone=r.officer_phone,
+                )  # fmt: skip
+            out.append(PaymentNews(r.event_id, r.user_id, ben, pay, commune))
+        return out
 
 
 _KEPT_WHEN_MISSING = (

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -115,6 +116,11 @@ class UserRow(Base):
     display_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The messenger said this person blocked the bot (403): nothing proactive
+    # is sent until they write again (which clears it).
+    unreachable_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # "Your allowance has arrived" messages; the person can turn them off.
+    notify_payments: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class LinkRow(Base):
@@ -438,3 +444,20 @@ class VisitServiceRow(Base):
     )
     service: Mapped[str] = mapped_column(String(20), primary_key=True)
     result: Mapped[str] = mapped_column(String(12))
+    # A delivery worker holds the row until ``claimed_until``; ``claim_token``
+    # names the claim, so a worker whose lease ran out cannot finish the row.
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class WebInboxRow(Base):
+    """Proactive messages for a web-chat browser (its cookie identity), waiting
+    for the page to fetch them (``GET /api/inbox``)."""
+
+    __tablename__ = "web_inbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    external_id: Mapped[str] = mapped_column(String(100), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    options: Mapped[str] = mapped_column(Text, default="[]")  # JSON [[id, label], ...]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -7,14 +7,23 @@ transaction of the event that causes them, and sent by the delivery worker.
 from __future__ import annotations
 
 import json
+import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.models import OutboxRow
+from storage.models import OutboxRow, UserRow, WebInboxRow
 from storage.stores import _Store
+
+_OUTBOX = cast(Table, OutboxRow.__table__)
+_USERS = cast(Table, UserRow.__table__)
+_INBOX = cast(Table, WebInboxRow.__table__)
+# Roles whose proactive messages are never held back by quiet hours.
+UNRESTRICTED_ROLES = ("officer",)
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,24 @@ class OutboxMessage:
     attempts: int
     last_error: str | None
     sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An outbox row a delivery worker holds (``token`` names its claim), with
+    where it goes."""
+
+    id: int
+    token: str
+    key: str
+    user_id: int
+    kind: str
+    text: str
+    options: list[tuple[str, str]]
+    attempts: int
+    channel: str
+    external_id: str
+    unreachable: bool
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -103,3 +130,203 @@ class OutboxStore(_Store):
             )
         ).scalars()
         return [_message(r) for r in rows]
+
+    # ------------------------------------------------------------ delivery
+    #
+    # A worker claims due rows (a lease: ``claimed_until`` and a fresh
+    # ``claim_token``) in one short transaction, sends them, and records each
+    # outcome under the same token. On PostgreSQL the claim skips rows another
+    # transaction holds (FOR UPDATE SKIP LOCKED), so workers never take the
+    # same row; on SQLite writes are serialised anyway. A row whose worker died
+    # is claimed again once its lease has run out.
+
+    async def claim(
+        self,
+        now: datetime,
+        *,
+        limit: int,
+        lease: timedelta,
+        channels: Sequence[str] | None = None,
+    ) -> list[Claimed]:
+        token = secrets.token_hex(16)
+        conn = await self.session.connection()
+        due = (
+            select(_OUTBOX.c.id)
+            .where(
+                _OUTBOX.c.status == "pending",
+                _OUTBOX.c.not_before <= now,
+                or_(_OUTBOX.c.claimed_until.is_(None), _OUTBOX.c.claimed_until < now),
+            )
+            .order_by(_OUTBOX.c.not_before, _OUTBOX.c.id)
+            .limit(limit)
+        )
+        if channels is not None:
+            due = due.where(
+                _OUTBOX.c.user_id.in_(select(_USERS.c.id).where(_USERS.c.channel.in_(channels)))
+            )
+        if conn.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True, of=_OUTBOX)
+        await conn.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id.in_(due.scalar_subquery()))
+            .values(claimed_until=now + lease, claim_token=token)
+        )
+        rows = await conn.execute(
+            select(
+                _OUTBOX.c.id,
+                _OUTBOX.c.key,
+                _OUTBOX.c.user_id,
+                _OUTBOX.c.kind,
+                _OUTBOX.c.text,
+                _OUTBOX.c.options,
+                _OUTBOX.c.attempts,
+                _USERS.c.channel,
+                _USERS.c.external_id,
+                _USERS.c.unreachable_at,
+            )
+            .select_from(_OUTBOX.join(_USERS, _USERS.c.id == _OUTBOX.c.user_id))
+            .where(_OUTBOX.c.claim_token == token)
+            .order_by(_OUTBOX.c.not_before, _OUTBOX.c.id)
+        )
+        return [
+            Claimed(
+                id=r.id,
+                token=token,
+                key=r.key,
+                user_id=r.user_id,
+                kind=r.kind,
+                text=r.text,
+                options=[(o[0], o[1]) for o in json.loads(r.options)],
+                attempts=r.attempts,
+                channel=r.channel,
+                external_id=r.external_id,
+                unreachable=r.unreachable_at is not None,
+            )
+            for r in rows
+        ]
+
+    async def mark_sent(self, rows: Sequence[tuple[int, str]], now: datetime) -> int:
+        """Rows (id, token) the messenger accepted; returns how many were still
+        held under those claims."""
+        if not rows:
+            return 0
+        conn = await self.session.connection()
+        result = await conn.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id == bindparam("rid"), _OUTBOX.c.claim_token == bindparam("tok"))
+            .values(status="sent", sent_at=now, claimed_until=None, claim_token=None),
+            [{"rid": rid, "tok": tok} for rid, tok in rows],
+        )
+        return int(result.rowcount or 0)
+
+    async def _finish(self, row_id: int, token: str, **values: object) -> None:
+        await self.session.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id == row_id, _OUTBOX.c.claim_token == token)
+            .values(claimed_until=None, claim_token=None, **values)
+        )
+
+    async def retry(
+        self, row_id: int, token: str, *, at: datetime, error: str | None, count: bool = True
+    ) -> None:
+        """Back to pending, not before ``at``; ``count`` adds a failed attempt
+        (a wait the messenger asked for does not). ``error`` None keeps the
+        last one."""
+        values: dict[str, object] = {"not_before": at}
+        if error is not None:
+            values["last_error"] = error[:300]
+        if count:
+            values["attempts"] = _OUTBOX.c.attempts + 1
+        await self._finish(row_id, token, **values)
+
+    async def fail(self, row_id: int, token: str, error: str) -> None:
+        """Given up (rejected, or too many attempts): never sent."""
+        await self._finish(
+            row_id, token, status="failed", attempts=_OUTBOX.c.attempts + 1, last_error=error[:300]
+        )
+
+    async def block_user(self, user_id: int, now: datetime, error: str) -> int:
+        """The person blocked the bot: mark them unreachable and hold back every
+        pending message to them ("blocked"). Returns how many were held back."""
+        await self.session.execute(
+            update(_USERS)
+            .where(_USERS.c.id == user_id, _USERS.c.unreachable_at.is_(None))
+            .values(unreachable_at=now)
+        )
+        result = await self.session.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.user_id == user_id, _OUTBOX.c.status == "pending")
+            .values(status="blocked", last_error=error[:300], claimed_until=None, claim_token=None)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def defer_quiet(self, now: datetime, until: datetime) -> int:
+        """Quiet hours: move due messages to people other than officers to
+        ``until`` (the morning). Returns how many were moved."""
+        result = await self.session.execute(
+            update(_OUTBOX)
+            .where(
+                _OUTBOX.c.status == "pending",
+                _OUTBOX.c.not_before <= now,
+                or_(_OUTBOX.c.claimed_until.is_(None), _OUTBOX.c.claimed_until < now),
+                _OUTBOX.c.user_id.in_(
+                    select(_USERS.c.id).where(_USERS.c.role.not_in(UNRESTRICTED_ROLES))
+                ),
+            )
+            .values(not_before=until)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending message becomes due."""
+        value = (
+            await self.session.execute(
+                select(func.min(_OUTBOX.c.not_before)).where(_OUTBOX.c.status == "pending")
+            )
+        ).scalar()
+        return _aware(value)
+
+    async def counts(self, kind: str | None = None) -> dict[str, int]:
+        """How many rows are in each status."""
+        q = select(_OUTBOX.c.status, func.count()).group_by(_OUTBOX.c.status)
+        if kind is not None:
+            q = q.where(_OUTBOX.c.kind == kind)
+        return {status: n for status, n in (await self.session.execute(q)).all()}
+
+    async def get(self, row_id: int) -> OutboxMessage | None:
+        row = await self.session.get(OutboxRow, row_id)
+        return _message(row) if row is not None else None
+
+
+class WebInboxStore(_Store):
+    """Proactive messages waiting for a web-chat browser to fetch them."""
+
+    async def put(
+        self, external_id: str, text: str, options: list[tuple[str, str]], now: datetime
+    ) -> None:
+        conn = await self.session.connection()
+        await conn.execute(
+            _INBOX.insert().values(
+                external_id=external_id,
+                text=text,
+                options=json.dumps([list(o) for o in options], ensure_ascii=False),
+                created_at=now,
+            )
+        )
+
+    async def take(
+        self, external_id: str, limit: int = 20
+    ) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The oldest waiting messages (text, options), removed from the inbox."""
+        conn = await self.session.connection()
+        rows = (
+            await conn.execute(
+                select(_INBOX.c.id, _INBOX.c.text, _INBOX.c.options)
+                .where(_INBOX.c.external_id == external_id)
+                .order_by(_INBOX.c.id)
+                .limit(limit)
+            )
+        ).all()
+        if rows:
+            await conn.execute(delete(_INBOX).where(_INBOX.c.id.in_([r.id for r in rows])))
+        return [(r.text, [(o[0], o[1]) for o in json.loads(r.options)]) for r in rows]

@@ -103,6 +103,8 @@ class User:
     locale: str
     role: str
     display_name: str | None
+    # "Your allowance has arrived" messages are on.
+    notify_payments: bool = True
 
 
 @dataclass(frozen=True)
@@ -203,3 +205,15 @@ class BankChange:
     effective_period: str
     decided_at: datetime
     is_change: bool
+
+
+@dataclass(frozen=True)
+class PaymentNews:
+    """A payment's status changed in an import, for one person linked to the
+    beneficiary (their user id): the source of "your allowance has arrived"."""
+
+    event_id: int
+    user_id: int
+    beneficiary: Beneficiary
+    payment: Payment
+    commune: Commune | None

@@ -60,6 +60,8 @@ _OPEN_USER = (
         _USERS.c.role,
         _USERS.c.display_name,
         _USERS.c.last_seen_at,
+        _USERS.c.unreachable_at,
+        _USERS.c.notify_payments,
         _CONV.c.state,
         _CONV.c.data,
         _CONV.c.options,
@@ -361,13 +363,22 @@ class UserStore(_Store):
             locale=row.locale,
             role=row.role,
             display_name=row.display_name,
+            notify_payments=bool(row.notify_payments) if row.notify_payments is not None else True,
         )
 
     async def open(
-        self, channel: str, external_id: str, locale: str, display_name: str | None = None
+        self,
+        channel: str,
+        external_id: str,
+        locale: str,
+        display_name: str | None = None,
+        *,
+        wrote: bool = True,
     ) -> tuple[User, ConversationState | None, bool]:
         """The user of this identity with their conversation state, in one query;
-        the user is created (with ``locale``) on first contact."""
+        the user is created (with ``locale``) on first contact. ``wrote``: the
+        person wrote to the bot (so a messenger that refused to reach them
+        before lets the bot through again)."""
         conn = await self.session.connection()
         row = (
             await conn.execute(_OPEN_USER, {"channel": channel, "external_id": external_id})
@@ -382,12 +393,20 @@ class UserStore(_Store):
                 display_name=display_name,
                 created_at=now,
                 last_seen_at=now,
+                notify_payments=True,
             )
             self.session.add(new)
             await self.session.flush()
             return self._record(new), None, True
         seen = row.last_seen_at if row.last_seen_at.tzinfo else row.last_seen_at.replace(tzinfo=UTC)
-        if now - seen > LAST_SEEN_GRANULARITY:  # spare a write on every message
+        if wrote and row.unreachable_at is not None:
+            # They write again, so the messenger lets the bot reach them again.
+            await self.session.execute(
+                update(_USERS)
+                .where(_USERS.c.id == row.id)
+                .values(last_seen_at=now, unreachable_at=None)
+            )
+        elif now - seen > LAST_SEEN_GRANULARITY:  # spare a write on every message
             await self.session.execute(
                 update(_USERS).where(_USERS.c.id == row.id).values(last_seen_at=now)
             )
@@ -407,8 +426,23 @@ class UserStore(_Store):
     async def get_or_create(
         self, channel: str, external_id: str, locale: str, display_name: str | None = None
     ) -> tuple[User, bool]:
-        user, _state, created = await self.open(channel, external_id, locale, display_name)
+        user, _state, created = await self.open(
+            channel, external_id, locale, display_name, wrote=False
+        )
         return user, created
+
+    async def set_notify_payments(self, user_id: int, on: bool) -> None:
+        await self.session.execute(
+            update(_USERS).where(_USERS.c.id == user_id).values(notify_payments=on)
+        )
+
+    async def is_unreachable(self, user_id: int) -> bool:
+        value = (
+            await self.session.execute(
+                select(_USERS.c.unreachable_at).where(_USERS.c.id == user_id)
+            )
+        ).scalar()
+        return value is not None
 
     async def set_locale(self, user_id: int, locale: str) -> None:
         row = await self.session.get(UserRow, user_id)

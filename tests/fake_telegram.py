@@ -11,7 +11,7 @@ import asyncio
 import itertools
 import json
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ class Sent:
     text: str
     reply_markup: dict | None
     params: dict
+    at: float = 0.0  # time.monotonic() when it arrived
 
 
 @dataclass
@@ -42,6 +43,25 @@ class FakeTelegram:
     webhook: dict | None = None
     files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content
 
+    # ---- fault switches (for send* methods)
+    # The next N sends answer 429 "Too Many Requests" with ``retry_after``.
+    fail_429: int = 0
+    retry_after: int = 1
+    # The next N sends answer 500.
+    fail_5xx: int = 0
+    # The next N sends answer only after ``slow_delay`` seconds (timeouts).
+    slow: int = 0
+    slow_delay: float = 0.0
+    # Chats that blocked the bot: 403 "Forbidden: bot was blocked by the user".
+    blocked: set[int] = field(default_factory=set)
+    # At most this many accepted sends in any second; more get 429 (0: no cap).
+    cap_per_second: int = 0
+    # After this many accepted sends, further sends hang unanswered (to kill the
+    # sender while requests are in flight); None: never.
+    freeze_after: int | None = None
+    # What was answered with an error, by kind.
+    refused: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
         self._msg_ids = itertools.count(1)
@@ -50,6 +70,8 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self.url = ""
         self.by_chat: dict[int, list[Sent]] = defaultdict(list)
+        self._accepted: deque[float] = deque()
+        self._thawed = asyncio.Event()
 
     # ------------------------------------------------------------ server
 
@@ -93,11 +115,66 @@ class FakeTelegram:
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls.append((method, params))
+        if method.startswith("send"):
+            fault = await self._fault(params)
+            if fault is not None:
+                return fault
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return web.json_response({"ok": True, "result": True})
         result = await handler(params)
         return web.json_response({"ok": True, "result": result})
+
+    def _error(self, kind: str, status: int, description: str, **params: Any) -> web.Response:
+        self.refused[kind] += 1
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if params:
+            body["parameters"] = params
+        return web.json_response(body, status=status)
+
+    async def _fault(self, p: dict) -> web.Response | None:
+        if self.freeze_after is not None and len(self.sent) >= self.freeze_after:
+            await self._thawed.wait()  # unanswered until thaw(), then dropped
+            return self._error("frozen", 504, "Gateway Timeout (dropped)")
+        if self.fail_429 > 0:
+            self.fail_429 -= 1
+            return self._error(
+                "429",
+                429,
+                f"Too Many Requests: retry after {self.retry_after}",
+                retry_after=self.retry_after,
+            )
+        if self.fail_5xx > 0:
+            self.fail_5xx -= 1
+            return self._error("5xx", 500, "Internal Server Error")
+        if self.slow > 0:
+            self.slow -= 1
+            self.refused["slow"] += 1
+            await asyncio.sleep(self.slow_delay)
+            return self._error("timeout", 504, "Gateway Timeout (answered too late)")
+        try:
+            chat_id = int(p.get("chat_id", 0))
+        except (TypeError, ValueError):
+            chat_id = 0
+        if chat_id in self.blocked:
+            return self._error("403", 403, "Forbidden: bot was blocked by the user")
+        if self.cap_per_second:
+            now = time.monotonic()
+            while self._accepted and self._accepted[0] <= now - 1.0:
+                self._accepted.popleft()
+            if len(self._accepted) >= self.cap_per_second:
+                return self._error("429", 429, "Too Many Requests: retry after 1", retry_after=1)
+            self._accepted.append(now)
+        return None
+
+    def thaw(self) -> None:
+        """Answer the requests held by ``freeze_after`` (without sending them)
+        and stop holding new ones."""
+        self.freeze_after = None
+        self._thawed.set()
+
+    def counts_per_chat(self) -> dict[int, int]:
+        return {chat: len(msgs) for chat, msgs in self.by_chat.items()}
 
     # ------------------------------------------------------------ methods
 
@@ -163,7 +240,7 @@ class FakeTelegram:
         markup = p.get("reply_markup")
         if isinstance(markup, str):
             markup = json.loads(markup)
-        sent = Sent(method, chat_id, text, markup, p)
+        sent = Sent(method, chat_id, text, markup, p, time.monotonic())
         self.sent.append(sent)
         self.by_chat[chat_id].append(sent)
         self._new_sent.set()
@@ -301,12 +378,41 @@ async def _control_stats(fake: FakeTelegram, request: web.Request) -> web.Respon
     )
 
 
+async def _control_config(fake: FakeTelegram, request: web.Request) -> web.Response:
+    """Set fault switches: {"cap_per_second": 30, "blocked": [5, 6], ...}."""
+    body = await request.json()
+    for key, value in body.items():
+        setattr(fake, key, set(value) if key == "blocked" else value)
+    return web.json_response({"ok": True})
+
+
+async def _control_counts(fake: FakeTelegram, request: web.Request) -> web.Response:
+    return web.json_response(
+        {
+            "sent": len(fake.sent),
+            "per_chat": {str(k): v for k, v in fake.counts_per_chat().items()},
+            "refused": dict(fake.refused),
+        }
+    )
+
+
+async def _control_reset(fake: FakeTelegram, request: web.Request) -> web.Response:
+    fake.sent.clear()
+    fake.by_chat.clear()
+    fake.refused.clear()
+    fake._accepted.clear()
+    return web.json_response({"ok": True})
+
+
 async def _serve_forever() -> None:
     fake = FakeTelegram(max_poll_wait=0.05)
     app = web.Application()
     app.router.add_route("*", "/bot{token}/{method}", fake._handle)
     app.router.add_post("/_test/push", lambda r: _control_push(fake, r))
     app.router.add_get("/_test/stats", lambda r: _control_stats(fake, r))
+    app.router.add_post("/_test/config", lambda r: _control_config(fake, r))
+    app.router.add_get("/_test/counts", lambda r: _control_counts(fake, r))
+    app.router.add_post("/_test/reset", lambda r: _control_reset(fake, r))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

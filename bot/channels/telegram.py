@@ -7,13 +7,16 @@ the secret-token header before handing them to the Application.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
+from datetime import timedelta
 
 from aiohttp import web
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -22,6 +25,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -31,7 +35,9 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
+from bot.channels.base import Rejected, RetryLater, Unreachable
 from handlers.core import Dispatcher
 from handlers.i18n import Catalogs
 from handlers.i18n import _ as N_
@@ -51,6 +57,7 @@ COMMANDS = [
     ("language", N_("Change language")),
     ("help", N_("Questions and answers")),
     ("contact", N_("Contact the commune officer")),
+    ("notify", N_("Payment messages on or off")),
     ("forget", N_("Forget me")),
 ]
 
@@ -116,8 +123,16 @@ class TelegramChannel:
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
         concurrency: int = 4,
+        delivery_timeout: float = 10.0,
+        delivery_connections: int = 64,
     ) -> None:
         self.dispatcher = dispatcher
+        self._token = token
+        self._base_url = base_url
+        self._delivery_timeout = delivery_timeout
+        self._delivery_connections = delivery_connections
+        self._delivery_bot: Bot | None = None
+        self._delivery_lock = asyncio.Lock()
         self.catalogs = catalogs
         self.webhook = webhook
         self.webhook_url = webhook_url
@@ -125,6 +140,7 @@ class TelegramChannel:
         builder: ApplicationBuilder = ApplicationBuilder().token(token).base_url(base_url)
         file_base = base_url[: -len("bot")] + "file/bot" if base_url.endswith("bot") else base_url
         builder = builder.base_file_url(file_base)
+        self._file_base = file_base
         if rate_limit > 0:
             builder = builder.rate_limiter(
                 AIORateLimiter(overall_max_rate=rate_limit, overall_time_period=1, max_retries=3)
@@ -164,6 +180,9 @@ class TelegramChannel:
         log.info("telegram: %s", "webhook" if self.webhook else "long polling")
 
     async def stop(self) -> None:
+        if self._delivery_bot is not None:
+            bot, self._delivery_bot = self._delivery_bot, None
+            await bot.shutdown()
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
@@ -290,3 +309,63 @@ class TelegramChannel:
                     await bot.send_photo(chat_id, att.data, filename=att.filename)
                 else:
                     await bot.send_document(chat_id, att.data, filename=att.filename)
+
+    # ------------------------------------------------------------ delivery
+
+    async def _sender(self) -> Bot:
+        """The bot proactive messages go through: its own connections and no
+        rate limiter of PTB's, so 429 answers reach the delivery worker (which
+        paces, backs off and records them) instead of being retried here;
+        direct replies keep the Application's limiter."""
+        async with self._delivery_lock:
+            if self._delivery_bot is None:
+                timeout = self._delivery_timeout
+                request = HTTPXRequest(
+                    connection_pool_size=self._delivery_connections,
+                    read_timeout=timeout,
+                    write_timeout=timeout,
+                    connect_timeout=timeout,
+                    pool_timeout=timeout,
+                )
+                bot = Bot(
+                    self._token,
+                    base_url=self._base_url,
+                    base_file_url=self._file_base,
+                    request=request,
+                )
+                await bot.initialize()
+                self._delivery_bot = bot
+            return self._delivery_bot
+
+    async def deliver(self, external_id: str, reply: Reply) -> None:
+        """Send one proactive message; options become inline buttons. Raises
+        :class:`RetryLater`, :class:`Unreachable` or :class:`Rejected`."""
+        try:
+            bot = await self._sender()
+            chat_id = int(external_id)
+            markup = None
+            if reply.options:
+                markup = InlineKeyboardMarkup(
+                    [
+                        [InlineKeyboardButton(o.label, callback_data=o.id[:64])]
+                        for o in reply.options
+                    ]
+                )
+            parts = split_text(reply.text)
+            for i, part in enumerate(parts):
+                last = i == len(parts) - 1
+                await bot.send_message(chat_id, part, reply_markup=markup if last else None)
+        except RetryAfter as err:
+            wait = err.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            raise RetryLater("telegram 429", retry_after=seconds) from None
+        except Forbidden as err:
+            raise Unreachable(f"telegram 403: {err.message[:100]}") from None
+        except BadRequest as err:
+            if "chat not found" in err.message.lower() or "user not found" in err.message.lower():
+                raise Unreachable(f"telegram 400: {err.message[:100]}") from None
+            raise Rejected(f"telegram 400: {err.message[:100]}") from None
+        except NetworkError as err:  # timeouts, 5xx, connection problems
+            raise RetryLater(f"telegram: {type(err).__name__}: {err.message[:100]}") from None
+        except TelegramError as err:
+            raise RetryLater(f"telegram: {type(err).__name__}: {err.message[:100]}") from None

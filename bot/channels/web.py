@@ -1,19 +1,24 @@
 """The local web chat (aiohttp): a page to chat with the bot in a browser.
 
 Each browser gets its own identity from a random cookie. The page talks to
-``POST /api/chat`` with JSON and renders replies with buttons.
+``POST /api/chat`` with JSON and renders replies with buttons. Messages the
+bot sends on its own (the delivery worker, through :class:`WebInbox`) wait in
+the database until the page fetches them with ``GET /api/inbox``.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
 
 from handlers.core import Dispatcher
-from handlers.types import Incoming, Reply
+from handlers.types import Incoming, Option, Reply
+from storage import Database
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +35,53 @@ def reply_json(reply: Reply) -> dict:
     }
 
 
+INBOX_BATCH = 20  # messages handed to the page per request
+
+
+class WebInbox:
+    """The web chat as a delivery channel: ``deliver`` keeps the message for
+    that browser (its cookie identity) until the page fetches it."""
+
+    name = "web"
+
+    def __init__(self, db: Database, clock: Callable[[], datetime] | None = None) -> None:
+        self.db = db
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    async def deliver(self, external_id: str, reply: Reply) -> None:
+        async with self.db.transaction() as tx:
+            options = [(o.id, o.label) for o in reply.options]
+            await tx.inbox.put(external_id, reply.text, options, self.clock())
+
+    async def take(self, external_id: str) -> list[Reply]:
+        async with self.db.transaction() as tx:
+            waiting = await tx.inbox.take(external_id, INBOX_BATCH)
+        return [Reply(text, [Option(oid, label) for oid, label in opts]) for text, opts in waiting]
+
+
 class WebChat:
     def __init__(self, dispatcher: Dispatcher, *, secure_cookie: bool = False) -> None:
         self.dispatcher = dispatcher
         self.secure_cookie = secure_cookie
+        self.inbox = WebInbox(dispatcher.db, dispatcher.clock)
 
     def routes(self) -> list[web.AbstractRouteDef]:
         return [
             web.get("/", self.index),
             web.post("/api/chat", self.chat),
+            web.get("/api/inbox", self.inbox_view),
             web.static("/static", STATIC),
         ]
+
+    async def inbox_view(self, request: web.Request) -> web.Response:
+        """What the bot sent this browser on its own since the last look."""
+        chat_id = request.cookies.get(COOKIE)
+        replies: list[Reply] = []
+        if chat_id and 16 <= len(chat_id) <= 64:
+            replies = await self.inbox.take(chat_id)
+        resp = web.json_response({"replies": [reply_json(r) for r in replies]})
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
 
     async def index(self, request: web.Request) -> web.StreamResponse:
         resp = web.FileResponse(STATIC / "index.html")

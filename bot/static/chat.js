@@ -122,5 +122,19 @@
     send({ text: text }, text, null);
   });
 
+  // Messages the bot sends on its own (a payment has arrived, ...) wait in an
+  // inbox; the page fetches them every little while, in turn with the chat.
+  var INBOX_EVERY = 5000;
+  function pollInbox() {
+    queue = queue.then(function () {
+      return fetch("/api/inbox", { credentials: "same-origin" }).then(function (resp) {
+        return resp.ok ? resp.json() : { replies: [] };
+      }).then(function (data) {
+        if (data.replies && data.replies.length) { render(data.replies); }
+      }).catch(function () { /* offline: try again next time */ });
+    }).then(function () { setTimeout(pollInbox, INBOX_EVERY); });
+  }
+
   send({ command: "start" }, null, null);
+  setTimeout(pollInbox, INBOX_EVERY);
 })();

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Literal
 
-from handlers.i18n import Translator, _
+from handlers.i18n import Catalogs, Translator, _
 from handlers.ids import mask_id
 from handlers.importing.reader import ImportFileError, open_table
 from handlers.importing.validate import (
@@ -67,6 +67,8 @@ class ImportSummary:
     report_path: Path | None = None
     file_error: str | None = None  # translated
     import_id: int | None = None
+    # "Your allowance has arrived" messages queued (payments imports).
+    notified: int = 0
 
     @property
     def valid(self) -> int:
@@ -180,8 +182,13 @@ async def run_import(
     progress: Callable[[int], None] | None = None,
     clock: Callable[[], datetime] | None = None,
     allowed_communes: set[str] | None = None,
+    catalogs: Catalogs | None = None,
 ) -> ImportSummary:
-    """Import ``path`` (CSV or XLSX) as ``kind``; see the module docstring."""
+    """Import ``path`` (CSV or XLSX) as ``kind``; see the module docstring.
+
+    A payments import also queues, in its own transaction, a message to
+    everyone linked to a beneficiary whose payment became paid, failed or
+    returned (:mod:`handlers.payment_news`; ``catalogs`` words them)."""
     now = (clock or (lambda: datetime.now(UTC)))()
     summary = ImportSummary(kind=kind, path=path)
     report_path = report_path or default_report_path(path)
@@ -212,6 +219,14 @@ async def run_import(
                     summary.outcome = "rejected"
                 if summary.outcome != "applied":
                     raise _Rollback
+                if kind == "payments":
+                    # Imported here: payment news words messages as the
+                    # citizen's conversation does, which imports this module.
+                    from handlers.payment_news import queue_payment_news
+
+                    summary.notified = await queue_payment_news(
+                        tx, catalogs or Catalogs(default=translator.locale), summary.import_id, now
+                    )
                 await tx.imports.finish(
                     summary.import_id,
                     rows=summary.rows,

@@ -343,3 +343,39 @@ async def test_an_officer_gets_the_trend_chart_and_a_list_file(bot, fake, db):
     text, document = await officer.tap("rep:xlsx:cash", expect=2)
     assert document.method == "sendDocument"
     assert document.params["_files"]["document"][0] == "cash-2026-11.xlsx"
+
+
+async def test_allowance_news_arrives_as_a_message_with_buttons(bot, fake, db, clock, tmp_path):
+    """End to end: an English-speaking relative links, the commune imports the
+    December list, and the running bot's delivery worker tells them, with an
+    inline button that turns the messages off."""
+    from handlers.importing.service import run_import
+
+    person = Person(fake, 4001)
+    await person.text("/language")
+    await person.tap("lang:en")
+    await person.text("/status")
+    await person.tap("who:child")
+    await person.text(PHAM.national_id)
+    await person.text(PHAM.date_of_birth.strftime("%d/%m/%Y"), expect=2)
+    path = tmp_path / "chi-tra-T12.csv"
+    path.write_text(
+        "Số CCCD;Kỳ;Số tiền;Trạng thái;Ngày chi\n"
+        f"{PHAM.national_id};12/2026;500.000;đã chi;10/12/2026\n",
+        encoding="utf-8",
+    )
+    summary = await run_import(
+        db, path, "payments", translator=bot.catalogs.get("vi"), clock=clock,
+        catalogs=bot.catalogs,
+    )  # fmt: skip
+    assert summary.notified == 1
+    (news,) = await person._expect(1)
+    assert news.text == (
+        "News about the allowance: The allowance for 12/2026 for Ms Nguyễn Thị Phàm: ₫500,000, "
+        "transferred into the Agribank account ****6789 on 10/12/2026."
+    )
+    assert inline_ids(news)[1] == "notify:off"
+    (done,) = await person.tap("notify:off")
+    assert done.text.startswith("Done. I will not send you payment messages any more.")
+    async with db.transaction() as tx:
+        assert await tx.outbox.counts("payment") == {"sent": 1}

@@ -242,3 +242,56 @@ async def test_slash_start_typed_as_text_is_the_command(new_user):
     await typed.tap("menu:status")
     await typed.say("/START")
     assert typed.replies == sent.replies
+
+
+async def test_proactive_messages_reach_the_browser_through_its_inbox(new_user, db, tmp_path):
+    """A payment imported while the page is open: the delivery worker puts the
+    message in that browser's inbox, the page fetches it once, with buttons."""
+    from bot.channels.web import WebInbox
+    from bot.delivery import DeliveryConfig, DeliveryWorker
+    from handlers.i18n import Catalogs
+    from handlers.importing.service import run_import
+
+    user = await new_user()
+    other = await new_user()
+    await user.send({"command": "start"})
+    await other.send({"command": "start"})
+    await user.tap("menu:status")
+    await user.tap("who:child")
+    await user.say(PHAM.national_id)
+    await user.say(BORN)
+    assert PAID in user.text
+    empty = await user.client.get("/api/inbox")
+    assert empty.status == 200 and (await empty.json()) == {"replies": []}
+
+    path = tmp_path / "chi.csv"
+    path.write_text(
+        f"Số CCCD;Kỳ;Số tiền;Trạng thái;Ngày chi\n{PHAM.national_id};12/2026;500000;đã chi;10/12/2026\n",
+        encoding="utf-8",
+    )
+    catalogs = Catalogs()
+    summary = await run_import(db, path, "payments", translator=catalogs.get("vi"))
+    assert summary.notified == 1
+    worker = DeliveryWorker(db, {"web": WebInbox(db)}, DeliveryConfig(quiet=None))
+    assert await worker.run_once() == 1
+
+    resp = await user.client.get("/api/inbox")
+    assert resp.headers["Cache-Control"] == "no-store"
+    (reply,) = (await resp.json())["replies"]
+    assert reply["text"].startswith(
+        "Tin báo tiền trợ cấp: Tiền trợ cấp tháng 12/2026 của Bà Nguyễn Thị Phàm: 500.000\xa0₫"
+    )
+    assert [o["id"] for o in reply["options"]][1] == "notify:off"
+    # Fetched once; another browser never sees it; no cookie, nothing.
+    assert (await (await user.client.get("/api/inbox")).json()) == {"replies": []}
+    assert (await (await other.client.get("/api/inbox")).json()) == {"replies": []}
+    # Its button works in the chat.
+    await user.tap("notify:off")
+    assert user.text.startswith("Đã tắt. Tôi sẽ không nhắn tin báo tiền trợ cấp nữa.")
+
+
+async def test_inbox_without_a_cookie_is_empty(server):
+    async with TestClient(server) as client:
+        resp = await client.get("/api/inbox")
+        assert resp.status == 200
+        assert await resp.json() == {"replies": []}

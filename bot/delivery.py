@@ -1,0 +1,338 @@
+"""The delivery worker: sends the outbox's pending rows through each
+recipient's channel, within the channel's limits, and records the outcome.
+
+One round: claim due rows (a lease, see :meth:`storage.outbox.OutboxStore.claim`),
+send each person's rows in order through their channel's limiter, and mark
+each accepted row sent. Several workers -- tasks in one process, or processes
+on one PostgreSQL database -- never hold the same row.
+
+What a channel answers decides what happens to a row (``bot.channels.base``):
+
+- accepted: marked sent, under its claim, as soon as possible (marks are
+  committed in small groups, at once, while the next sends go on);
+- ``RetryLater`` with ``retry_after`` (429): the channel pauses that long and
+  the row waits, without counting an attempt;
+- ``RetryLater`` (timeout, 5xx, network): exponential backoff with jitter,
+  up to ``max_attempts``, then "failed" with the reason;
+- ``Unreachable`` (403, blocked, chat gone): the person is marked unreachable
+  and their pending rows "blocked" until they write again;
+- ``Rejected`` (400): "failed" at once.
+
+Quiet hours: due messages to anyone but officers wait for the morning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+
+from bot.channels.base import Rejected, RetryLater, Sender, Unreachable
+from handlers.core import VN_TZ
+from handlers.types import Option, Reply
+from storage import Database
+from storage.outbox import Claimed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChannelLimits:
+    """``rate``: messages a second over the whole channel (0: no limit);
+    ``chat_interval``: seconds between two messages to one person."""
+
+    rate: float = 30.0
+    chat_interval: float = 1.0
+
+
+def parse_quiet_hours(value: str | None) -> tuple[time, time] | None:
+    """ "21:00-07:00" -> (21:00, 07:00); "", "off" or "none" -> None."""
+    if value is None or value.strip().lower() in ("", "off", "none", "0"):
+        return None
+    try:
+        start, end = (part.strip() for part in value.split("-"))
+        parsed = (time.fromisoformat(start), time.fromisoformat(end))
+    except ValueError:
+        raise ValueError(f"quiet hours must look like 21:00-07:00, not {value!r}") from None
+    return parsed
+
+
+def quiet_until(now: datetime, quiet: tuple[time, time] | None) -> datetime | None:
+    """When quiet hours (Vietnam time) end, if ``now`` is inside them."""
+    if quiet is None:
+        return None
+    start, end = quiet
+    local = now.astimezone(VN_TZ)
+    t = local.time()
+    inside = (start <= t or t < end) if start > end else (start <= t < end)
+    if not inside:
+        return None
+    morning = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if morning <= local:
+        morning += timedelta(days=1)
+    return morning.astimezone(UTC)
+
+
+@dataclass
+class DeliveryConfig:
+    limits: Mapping[str, ChannelLimits] = field(
+        default_factory=lambda: {"telegram": ChannelLimits(30.0, 1.0)}
+    )
+    # For channels not named in ``limits``.
+    default_limits: ChannelLimits = field(default_factory=lambda: ChannelLimits(20.0, 1.0))
+    max_attempts: int = 6
+    backoff_base: float = 5.0  # seconds before the 2nd attempt; doubles each time
+    backoff_cap: float = 3600.0
+    lease: float = 120.0  # how long a claim holds a row
+    batch: int = 200  # rows claimed at once (at most)
+    idle: float = 1.0  # seconds between looks when nothing is due
+    concurrency: int = 32  # sends in flight at once
+    quiet: tuple[time, time] | None = (time(21, 0), time(7, 0))
+
+
+# Sends are spaced a little wider than the limit: a send that leaves a few
+# milliseconds late (a busy event loop, the network) would otherwise put one
+# too many into some second, and the messenger answers 429.
+HEADROOM = 1.03
+
+
+class Limiter:
+    """Spaces sends evenly: at most ``rate`` a second over the channel and one
+    per ``chat_interval`` to each chat; ``pause`` holds everything back (429)."""
+
+    def __init__(self, limits: ChannelLimits) -> None:
+        self.interval = HEADROOM / limits.rate if limits.rate > 0 else 0.0
+        self.chat_interval = limits.chat_interval
+        self._next = 0.0
+        self._paused_until = 0.0
+        self._chats: dict[str, float] = {}
+
+    async def wait(self, chat: str) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            slot = max(now, self._next, self._paused_until, self._chats.get(chat, 0.0))
+            self._next = slot + self.interval
+            self._chats[chat] = slot + self.chat_interval
+            if len(self._chats) > 50_000:
+                self._chats = {k: v for k, v in self._chats.items() if v > now}
+            if slot > now:
+                await asyncio.sleep(slot - now)
+            if self._paused_until <= slot:
+                return
+
+    def pause(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        self._paused_until = max(self._paused_until, loop.time() + seconds)
+
+
+class _Marks:
+    """Accepted rows, committed as "sent" in small groups right away (group
+    commit): one transaction for everything accepted while the last one ran."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.clock = clock
+        self._pending: list[tuple[int, str]] = []
+        self._lock = asyncio.Lock()
+
+    async def add(self, row_id: int, token: str) -> None:
+        self._pending.append((row_id, token))
+        await self.flush()
+
+    async def flush(self) -> None:
+        async with self._lock:  # whoever waited here finds its row already done
+            if not self._pending:
+                return
+            rows, self._pending = self._pending, []
+            async with self.db.transaction() as tx:
+                await tx.outbox.mark_sent(rows, self.clock())
+
+
+class DeliveryWorker:
+    """Sends outbox rows until stopped. ``senders`` maps a channel name
+    (users.channel) to its adapter; rows for other channels wait."""
+
+    def __init__(
+        self,
+        db: Database,
+        senders: Mapping[str, Sender],
+        config: DeliveryConfig | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        rng: random.Random | None = None,
+        limiters: dict[str, Limiter] | None = None,
+    ) -> None:
+        self.db = db
+        self.senders = dict(senders)
+        self.config = config or DeliveryConfig()
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.rng = rng or random.Random()
+        # Shared by every worker task of the process (pass the same dict).
+        self.limiters = limiters if limiters is not None else {}
+        self._marks = _Marks(db, self.clock)
+        self._stopping = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._sem = asyncio.Semaphore(self.config.concurrency)
+        self.sent = 0  # accepted by a channel, in this worker's life
+
+    def limiter(self, channel: str) -> Limiter:
+        if channel not in self.limiters:
+            limits = self.config.limits.get(channel, self.config.default_limits)
+            self.limiters[channel] = Limiter(limits)
+        return self.limiters[channel]
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        if self._task is None and self.senders:
+            self._stopping.clear()
+            self._task = asyncio.create_task(self.run(), name="delivery")
+
+    def wake(self) -> None:
+        """Look for due rows now (new rows were queued)."""
+        self._wake.set()
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop claiming, let sends in flight finish (rows not started are
+        released at once), and record their outcomes."""
+        self._stopping.set()
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, grace)
+            except (TimeoutError, asyncio.CancelledError):
+                pass  # cancelled: leases run out and the rows are sent again later
+            except Exception:
+                log.exception("delivery: worker failed")
+            self._task = None
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                handled = await self.run_once()
+            except Exception:
+                log.exception("delivery: a round failed; trying again shortly")
+                handled = 0
+            if handled == 0 and not self._stopping.is_set():
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.config.idle)
+
+    # ------------------------------------------------------------ one round
+
+    async def run_once(self) -> int:
+        """Claim due rows and send them; returns how many were claimed."""
+        now = self.clock()
+        morning = quiet_until(now, self.config.quiet)
+        async with self.db.transaction() as tx:
+            if morning is not None:
+                await tx.outbox.defer_quiet(now, morning)
+            rows = await tx.outbox.claim(
+                now,
+                limit=self.config.batch,
+                lease=timedelta(seconds=self.config.lease),
+                channels=list(self.senders),
+            )
+        if not rows:
+            return 0
+        # Rows still waiting for their turn near the end of the lease are
+        # given back rather than risk another worker taking them meanwhile.
+        deadline = asyncio.get_running_loop().time() + self.config.lease * 0.75
+        by_user: dict[int, list[Claimed]] = {}
+        for row in rows:
+            by_user.setdefault(row.user_id, []).append(row)
+        await asyncio.gather(
+            *(self._send_user(user_rows, deadline) for user_rows in by_user.values())
+        )
+        await self._marks.flush()
+        return len(rows)
+
+    async def _send_user(self, rows: list[Claimed], deadline: float) -> None:
+        """One person's rows, in order; the first that cannot go now holds the
+        rest back (so they never overtake it)."""
+        first = rows[0]
+        if first.unreachable:
+            await self._block(first, "unreachable")
+            return
+        sender = self.senders[first.channel]
+        limiter = self.limiter(first.channel)
+        for i, row in enumerate(rows):
+            if self._stopping.is_set():
+                await self._release(rows[i:])
+                return
+            async with self._sem:
+                await limiter.wait(row.external_id)
+                if asyncio.get_running_loop().time() > deadline:
+                    await self._release(rows[i:])
+                    return
+                ok = await self._send(sender, limiter, row)
+            if not ok:
+                await self._release(rows[i + 1 :])
+                return
+
+    async def _send(self, sender: Sender, limiter: Limiter, row: Claimed) -> bool:
+        reply = Reply(text=row.text, options=[Option(oid, label) for oid, label in row.options])
+        try:
+            await sender.deliver(row.external_id, reply)
+        except RetryLater as err:
+            if err.retry_after is not None:
+                limiter.pause(err.retry_after)
+                await self._retry(row, err.reason, err.retry_after, count=False)
+            else:
+                await self._backoff(row, err.reason)
+            return False
+        except Unreachable as err:
+            await self._block(row, err.reason)
+            return False
+        except Rejected as err:
+            async with self.db.transaction() as tx:
+                await tx.outbox.fail(row.id, row.token, err.reason)
+            log.warning("delivery: message %s rejected (%s)", row.id, err.reason)
+            return False
+        except Exception as err:  # a bug or an unexpected answer: retry, bounded
+            log.exception("delivery: unexpected error sending message %s", row.id)
+            await self._backoff(row, type(err).__name__)
+            return False
+        self.sent += 1
+        await self._marks.add(row.id, row.token)
+        return True
+
+    async def _backoff(self, row: Claimed, reason: str) -> None:
+        attempts = row.attempts + 1
+        if attempts >= self.config.max_attempts:
+            async with self.db.transaction() as tx:
+                await tx.outbox.fail(row.id, row.token, f"gave up after {attempts} tries: {reason}")
+            log.warning("delivery: message %s failed after %d tries (%s)", row.id, attempts, reason)
+            return
+        delay = min(self.config.backoff_cap, self.config.backoff_base * 2 ** (attempts - 1))
+        delay *= self.rng.uniform(0.5, 1.0)  # jitter: retries of many rows spread out
+        await self._retry(row, reason, delay, count=True)
+
+    async def _retry(self, row: Claimed, reason: str, delay: float, *, count: bool) -> None:
+        async with self.db.transaction() as tx:
+            await tx.outbox.retry(
+                row.id,
+                row.token,
+                at=self.clock() + timedelta(seconds=delay),
+                error=reason,
+                count=count,
+            )
+
+    async def _release(self, rows: list[Claimed]) -> None:
+        """Give rows back unsent, due at once, without counting an attempt."""
+        if not rows:
+            return
+        async with self.db.transaction() as tx:
+            for row in rows:
+                await tx.outbox.retry(row.id, row.token, at=self.clock(), error=None, count=False)
+
+    async def _block(self, row: Claimed, reason: str) -> None:
+        async with self.db.transaction() as tx:
+            held = await tx.outbox.block_user(row.user_id, self.clock(), reason)
+        log.info("delivery: a recipient is unreachable (%s); %d message(s) held", reason, held)

@@ -1,0 +1,420 @@
+"""The delivery worker against the fake Bot API: every queued message reaches
+its person exactly once, within Telegram's limits, through 429 storms, 5xx
+answers, timeouts and blocked users; quiet hours hold citizens' messages."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.channels.telegram import TelegramChannel
+from bot.delivery import (
+    ChannelLimits,
+    DeliveryConfig,
+    DeliveryWorker,
+    Limiter,
+    parse_quiet_hours,
+    quiet_until,
+)
+from handlers.citizen import route
+from handlers.core import Dispatcher
+from storage import Database, Vault
+from tests.chat import Chat
+from tests.conftest import PG_URL, TEST_SECRET
+from tests.fake_telegram import FakeTelegram
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = await FakeTelegram().start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def channel(fake, db, catalogs) -> AsyncIterator[TelegramChannel]:
+    tg = TelegramChannel(
+        Dispatcher(db, catalogs, route),
+        catalogs,
+        token=fake.token,
+        base_url=fake.base_url,
+        rate_limit=0,
+        delivery_timeout=0.3,
+    )
+    yield tg
+    await tg.stop()
+
+
+def config(**kw: object) -> DeliveryConfig:
+    values: dict[str, object] = {
+        "limits": {"telegram": ChannelLimits(rate=0, chat_interval=0)},
+        "backoff_base": 0.05,
+        "idle": 0.05,
+        "quiet": None,
+    }
+    values.update(kw)
+    return DeliveryConfig(**values)  # type: ignore[arg-type]
+
+
+async def queue(
+    db: Database,
+    chats: list[int] | list[str],
+    *,
+    per_chat: int = 1,
+    options: list[tuple[str, str]] | None = None,
+    channel: str = "telegram",
+    now: datetime | None = None,
+) -> dict[int, int]:
+    """A message (or several) for each chat; returns chat -> user id."""
+    users: dict = {}
+    now = now or datetime.now(UTC)
+    async with db.transaction() as tx:
+        for chat in chats:
+            user, _ = await tx.users.get_or_create(channel, str(chat), "vi")
+            users[chat] = user.id
+            for n in range(per_chat):
+                await tx.outbox.enqueue(
+                    key=f"test:{chat}:{n}",
+                    user_id=user.id,
+                    kind="test",
+                    text=f"Tin {n} cho {chat}",
+                    options=options,
+                    now=now,
+                )
+    return users
+
+
+async def drain(worker: DeliveryWorker, db: Database, timeout: float = 20.0) -> dict[str, int]:
+    """Run the worker until no row is pending; the status counts."""
+    deadline = time.monotonic() + timeout
+    worker.start()
+    try:
+        while True:
+            async with db.transaction() as tx:
+                counts = await tx.outbox.counts()
+            if not counts.get("pending"):
+                return counts
+            assert time.monotonic() < deadline, f"still pending: {counts}"
+            await asyncio.sleep(0.05)
+    finally:
+        await worker.stop()
+
+
+def once_each(fake: FakeTelegram, chats: list[int], per_chat: int = 1) -> None:
+    counts = fake.counts_per_chat()
+    wrong = {c: counts.get(c, 0) for c in chats if counts.get(c, 0) != per_chat}
+    assert not wrong, f"chats without exactly {per_chat} message(s): {wrong}"
+
+
+async def test_every_message_goes_once_with_its_buttons(db, fake, channel):
+    chats = list(range(1001, 1021))
+    await queue(db, chats, options=[("ben:1", "💰 Xem tiền trợ cấp"), ("notify:off", "🔕 Tắt")])
+    worker = DeliveryWorker(db, {"telegram": channel}, config())
+    counts = await drain(worker, db)
+    assert counts == {"sent": 20}
+    once_each(fake, chats)
+    sent = fake.by_chat[1001][0]
+    assert sent.text == "Tin 0 cho 1001"
+    assert sent.reply_markup == {
+        "inline_keyboard": [
+            [{"text": "💰 Xem tiền trợ cấp", "callback_data": "ben:1"}],
+            [{"text": "🔕 Tắt", "callback_data": "notify:off"}],
+        ]
+    }
+    async with db.transaction() as tx:
+        rows = await tx.outbox.by_kind("test")
+    assert all(r.status == "sent" and r.sent_at is not None and r.attempts == 0 for r in rows)
+
+
+async def test_a_429_storm_is_waited_out_without_losing_or_doubling(db, fake, channel):
+    chats = list(range(2001, 2031))
+    await queue(db, chats)
+    fake.fail_429 = 12  # twelve "Too Many Requests: retry after 1" in a row
+    started = time.monotonic()
+    worker = DeliveryWorker(db, {"telegram": channel}, config())
+    counts = await drain(worker, db)
+    assert counts == {"sent": 30}
+    once_each(fake, chats)
+    assert fake.refused["429"] == 12
+    # retry_after was obeyed: the channel paused at least a second.
+    assert time.monotonic() - started >= 1.0
+    async with db.transaction() as tx:
+        rows = await tx.outbox.by_kind("test")
+    # A wait the messenger asked for is not a failed attempt.
+    assert all(r.attempts == 0 for r in rows)
+
+
+async def test_5xx_answers_and_timeouts_are_retried_with_backoff(db, fake, channel):
+    chats = list(range(3001, 3011))
+    await queue(db, chats)
+    fake.fail_5xx = 4
+    fake.slow, fake.slow_delay = 3, 1.0  # answers after the 0.3 s the sender waits
+    worker = DeliveryWorker(db, {"telegram": channel}, config(), rng=random.Random(1))
+    counts = await drain(worker, db)
+    assert counts == {"sent": 10}
+    once_each(fake, chats)
+    assert fake.refused["5xx"] == 4 and fake.refused["slow"] == 3
+    async with db.transaction() as tx:
+        rows = await tx.outbox.by_kind("test")
+    retried = [r for r in rows if r.attempts]
+    assert sum(r.attempts for r in rows) == 7
+    assert all(r.last_error and "telegram" in r.last_error for r in retried)
+
+
+async def test_a_message_that_keeps_failing_ends_failed_with_a_reason(db, fake, channel):
+    await queue(db, [4001])
+    fake.fail_5xx = 100
+    worker = DeliveryWorker(db, {"telegram": channel}, config(max_attempts=3))
+    counts = await drain(worker, db)
+    assert counts == {"failed": 1}
+    async with db.transaction() as tx:
+        (row,) = await tx.outbox.by_kind("test")
+    assert row.attempts == 3
+    assert row.last_error is not None
+    assert row.last_error.startswith("gave up after 3 tries")
+    assert "Internal Server Error" in row.last_error
+    assert fake.counts_per_chat() == {}
+
+
+async def test_backoff_grows_and_has_jitter(db, fake, channel):
+    await queue(db, [4101])
+    fake.fail_5xx = 100
+    worker = DeliveryWorker(
+        db, {"telegram": channel}, config(backoff_base=10, max_attempts=9), rng=random.Random(3)
+    )
+    waits = []
+    for _ in range(3):
+        async with db.transaction() as tx:
+            await tx.session.execute(
+                __import__("sqlalchemy").text("UPDATE outbox SET not_before = :t"),
+                {"t": datetime.now(UTC) - timedelta(seconds=1)},
+            )
+        before = datetime.now(UTC)
+        await worker.run_once()
+        async with db.transaction() as tx:
+            (row,) = await tx.outbox.by_kind("test")
+        waits.append((row.not_before - before).total_seconds())
+    # 10 s, 20 s, 40 s, each times a random 0.5-1.0.
+    assert 5 <= waits[0] <= 10.5 and 10 <= waits[1] <= 20.5 and 20 <= waits[2] <= 40.5
+    assert waits[0] < waits[1] < waits[2]
+
+
+async def test_a_person_who_blocked_the_bot_gets_nothing_until_they_write(
+    db, fake, channel, catalogs
+):
+    users = await queue(db, [5001, 5002], per_chat=3)
+    fake.blocked = {5002}
+    worker = DeliveryWorker(db, {"telegram": channel}, config())
+    counts = await drain(worker, db)
+    assert counts == {"sent": 3, "blocked": 3}
+    assert fake.counts_per_chat() == {5001: 3}
+    assert fake.refused["403"] == 1  # asked once, then held back
+    async with db.transaction() as tx:
+        assert await tx.users.is_unreachable(users[5002])
+        held = await tx.outbox.for_user(users[5002])
+    assert {r.status for r in held} == {"blocked"}
+    assert "blocked by the user" in (held[0].last_error or "")
+
+    # A new message while they are unreachable is held back without a try.
+    await queue(db, [5002], per_chat=4)  # keys test:5002:0-2 exist; only :3 is new
+    counts = await drain(DeliveryWorker(db, {"telegram": channel}, config()), db)
+    assert counts["blocked"] == 4 and fake.refused["403"] == 1
+
+    # They unblock the bot and write: the flag is cleared, new messages go.
+    fake.blocked = set()
+    chat = Chat(Dispatcher(db, catalogs, route), user_id="5002", channel="telegram")
+    await chat.command("start")
+    async with db.transaction() as tx:
+        assert not await tx.users.is_unreachable(users[5002])
+        await tx.outbox.enqueue(
+            key="test:5002:after", user_id=users[5002], kind="test", text="Tin mới",
+            now=datetime.now(UTC),
+        )  # fmt: skip
+    await drain(DeliveryWorker(db, {"telegram": channel}, config()), db)
+    assert [s.text for s in fake.by_chat[5002]] == ["Tin mới"]
+
+
+async def test_telegram_answers_map_to_what_the_worker_does(channel):
+    from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+    from bot.channels.base import Rejected, RetryLater, Unreachable
+    from handlers.types import Reply
+
+    class Raising:
+        def __init__(self, err: Exception) -> None:
+            self.err = err
+
+        async def send_message(self, *a: object, **k: object) -> None:
+            raise self.err
+
+    cases = [
+        (RetryAfter(3), RetryLater),
+        (Forbidden("Forbidden: bot was blocked by the user"), Unreachable),
+        (BadRequest("Bad Request: chat not found"), Unreachable),
+        (BadRequest("Bad Request: message text is empty"), Rejected),
+        (TimedOut(), RetryLater),
+        (NetworkError("Bad Gateway"), RetryLater),
+    ]
+    for err, expected in cases:
+
+        async def sender(err: Exception = err) -> Raising:
+            return Raising(err)
+
+        channel._sender = sender
+        with pytest.raises(expected) as caught:
+            await channel.deliver("6001", Reply("x"))
+        if isinstance(err, RetryAfter):
+            assert caught.value.retry_after == 3
+        else:
+            assert getattr(caught.value, "retry_after", None) is None
+
+
+async def test_telegram_limits_one_a_second_per_chat_and_the_overall_rate(db, fake, channel):
+    await queue(db, [7001], per_chat=3)
+    await queue(db, list(range(7100, 7130)))
+    limits = {"telegram": ChannelLimits(rate=30, chat_interval=1.0)}
+    worker = DeliveryWorker(db, {"telegram": channel}, config(limits=limits))
+    counts = await drain(worker, db)
+    assert counts == {"sent": 33}
+    one = [s.at for s in fake.by_chat[7001]]
+    assert [round(b - a, 1) >= 0.9 for a, b in zip(one, one[1:], strict=False)] == [True, True]
+    times = sorted(s.at for s in fake.sent)
+    # No second holds more than 30 sends (measured where they arrive, with
+    # slack for the busy test machine's scheduling).
+    worst = max(sum(1 for t in times if start <= t < start + 0.9) for start in times)
+    assert worst <= 30
+
+
+async def test_the_limiter_pauses_everything_after_a_429():
+    limiter = Limiter(ChannelLimits(rate=100, chat_interval=0))
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    await limiter.wait("a")
+    limiter.pause(0.3)
+    await limiter.wait("b")
+    assert loop.time() - start >= 0.29
+
+
+def test_quiet_hours_in_vietnam_time():
+    quiet = parse_quiet_hours("21:00-07:00")
+    assert parse_quiet_hours("off") is None
+    with pytest.raises(ValueError):
+        parse_quiet_hours("9pm to 7am")
+    # 22:30 in Vietnam is 15:30 UTC: quiet until 07:00 the next morning (00:00 UTC).
+    assert quiet_until(datetime(2026, 11, 20, 15, 30, tzinfo=UTC), quiet) == datetime(
+        2026, 11, 21, 0, 0, tzinfo=UTC
+    )
+    # 06:59 is still quiet; 07:00 and the day are not.
+    assert quiet_until(datetime(2026, 11, 20, 23, 59, tzinfo=UTC), quiet) == datetime(
+        2026, 11, 21, 0, 0, tzinfo=UTC
+    )
+    assert quiet_until(datetime(2026, 11, 21, 0, 0, tzinfo=UTC), quiet) is None
+    assert quiet_until(datetime(2026, 11, 20, 3, 0, tzinfo=UTC), quiet) is None
+
+
+async def test_quiet_hours_hold_citizens_messages_until_morning_not_officers(
+    db, fake, channel, seeded
+):
+    night = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)  # 22:30 in Vietnam
+    citizens = await queue(db, [8001], now=night - timedelta(minutes=5))
+    officers = await queue(db, [8002], now=night - timedelta(minutes=5))
+    async with db.transaction() as tx:
+        code_now = datetime.now(UTC)
+        await tx.officers.create_invite(
+            "CB-TEST-0001", commune_code="99001", name="Trần Văn Bình", now=code_now,
+            expires_at=code_now + timedelta(days=1),
+        )  # fmt: skip
+        assert (await tx.officers.redeem("CB-TEST-0001", officers[8002], code_now))[0] == "ok"
+    night = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)  # 22:30 in Vietnam
+    worker = DeliveryWorker(
+        db, {"telegram": channel}, config(quiet=parse_quiet_hours("21:00-07:00")),
+        clock=lambda: night,
+    )  # fmt: skip
+    await worker.run_once()
+    await worker.run_once()
+    assert fake.counts_per_chat() == {8002: 1}
+    async with db.transaction() as tx:
+        (waiting,) = await tx.outbox.for_user(citizens[8001])
+    assert waiting.status == "pending"
+    assert waiting.not_before == datetime(2026, 11, 21, 0, 0, tzinfo=UTC)  # 07:00
+    morning = DeliveryWorker(
+        db, {"telegram": channel}, config(quiet=parse_quiet_hours("21:00-07:00")),
+        clock=lambda: datetime(2026, 11, 21, 0, 1, tzinfo=UTC),
+    )  # fmt: skip
+    await morning.run_once()
+    assert fake.counts_per_chat() == {8001: 1, 8002: 1}
+
+
+async def test_two_workers_on_one_database_send_each_of_200_once(db, fake, channel, database_url):
+    chats = list(range(9000, 9200))
+    await queue(db, chats)
+    # On PostgreSQL each worker has its own connections, as separate
+    # processes would; on SQLite they share the process's one connection.
+    other = Database(database_url, Vault(TEST_SECRET)) if PG_URL else db
+    small = config(batch=20)
+    workers = [
+        DeliveryWorker(db, {"telegram": channel}, small),
+        DeliveryWorker(other, {"telegram": channel}, small),
+    ]
+    try:
+        await asyncio.gather(*(drain(w, db) for w in workers))
+    finally:
+        if other is not db:
+            await other.dispose()
+    once_each(fake, chats)
+    assert len(fake.sent) == 200
+    assert workers[0].sent > 0 and workers[1].sent > 0
+    assert workers[0].sent + workers[1].sent == 200
+
+
+async def test_a_worker_that_lost_its_lease_cannot_mark_the_row(db):
+    users = await queue(db, [9901])
+    now = datetime.now(UTC)
+    async with db.transaction() as tx:
+        (first,) = await tx.outbox.claim(now, limit=10, lease=timedelta(seconds=1))
+    later = now + timedelta(seconds=2)
+    async with db.transaction() as tx:
+        (second,) = await tx.outbox.claim(later, limit=10, lease=timedelta(seconds=60))
+        assert await tx.outbox.claim(later, limit=10, lease=timedelta(seconds=60)) == []
+    assert first.id == second.id and first.token != second.token
+    async with db.transaction() as tx:
+        await tx.outbox.mark_sent([(first.id, first.token)], later)
+        (row,) = await tx.outbox.for_user(users[9901])
+        assert row.status == "pending"
+        await tx.outbox.mark_sent([(second.id, second.token)], later)
+        (row,) = await tx.outbox.for_user(users[9901])
+        assert row.status == "sent"
+
+
+async def test_stopping_releases_rows_not_yet_sent(db, fake, channel):
+    await queue(db, list(range(9300, 9310)))
+    limits = {"telegram": ChannelLimits(rate=5, chat_interval=0)}
+    worker = DeliveryWorker(db, {"telegram": channel}, config(limits=limits, lease=600))
+    worker.start()
+    await fake.wait_sent(9300, 1)
+    await worker.stop()
+    async with db.transaction() as tx:
+        counts = await tx.outbox.counts()
+        again = await tx.outbox.claim(datetime.now(UTC), limit=100, lease=timedelta(seconds=5))
+    assert counts.get("sent", 0) == len(fake.sent)
+    # What was not sent is free to claim at once, not after the 600 s lease.
+    assert len(again) == 10 - len(fake.sent)
+
+
+async def test_the_web_inbox_receives_proactive_messages(db, catalogs):
+    from bot.channels.web import WebInbox
+
+    users = await queue(db, ["b" * 20], channel="web", options=[("notify:off", "Tắt")])
+    inbox = WebInbox(db)
+    worker = DeliveryWorker(db, {"web": inbox}, config())
+    assert await drain(worker, db) == {"sent": 1}
+    (reply,) = await inbox.take("b" * 20)
+    assert reply.text == f"Tin 0 cho {'b' * 20}"
+    assert [(o.id, o.label) for o in reply.options] == [("notify:off", "Tắt")]
+    assert await inbox.take("b" * 20) == []
+    assert users
