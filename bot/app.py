@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bot.channels.web import WebChat
 from bot.config import ConfigError, Settings
+from bot.scheduler import Scheduler, default_jobs
 from handlers.citizen import route
 from handlers.core import Dispatcher
 from handlers.i18n import Catalogs
@@ -33,6 +34,7 @@ class App:
     dispatcher: Dispatcher
     web_app: web.Application
     telegram: object | None = None
+    scheduler: Scheduler | None = None
     _runner: web.AppRunner | None = field(default=None, repr=False)
     bound_port: int | None = None
 
@@ -64,8 +66,12 @@ class App:
             except Exception:
                 # One broken channel never stops the others.
                 log.exception("telegram could not start; the other channels go on")
+        if self.scheduler is not None:
+            self.scheduler.start()
 
     async def stop(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         if self.telegram is not None:
             with contextlib.suppress(Exception):
                 await self.telegram.stop()  # type: ignore[attr-defined]
@@ -105,7 +111,16 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
             concurrency=settings.telegram_concurrency,
         )
         web_app.add_routes(telegram.routes())
-    return App(settings, db, catalogs, dispatcher, web_app, telegram)
+    scheduler = None
+    if settings.scheduler_enabled:
+        scheduler = Scheduler(
+            db,
+            catalogs,
+            default_jobs(settings, dispatcher.limits),
+            clock=clock,
+            tick=settings.scheduler_tick,
+        )
+    return App(settings, db, catalogs, dispatcher, web_app, telegram, scheduler)
 
 
 async def _healthz(request: web.Request) -> web.Response:

@@ -54,6 +54,14 @@ class Settings:
     telegram_concurrency: int = 4  # updates of different people handled at once
     web_secure_cookie: bool = False  # set when the web chat is served over https
     log_level: str = "INFO"
+    # The scheduler: reminders, officers' digests, housekeeping.
+    scheduler_enabled: bool = True
+    scheduler_tick: float = 60.0  # seconds between rounds
+    payment_reminder_days: int = 2  # days before the commune's payment day
+    reminder_hour: int = 8  # local time reminders are sent
+    reminder_catchup_days: int = 3  # how late a missed reminder may still go out
+    digest_weekday: int = 1  # 1 = Monday ... 7 = Sunday
+    digest_hour: int = 7
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -103,6 +111,13 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "telegram_concurrency": _int("TELEGRAM_CONCURRENCY", "4"),
         "web_secure_cookie": _bool(e("BOT_WEB_SECURE_COOKIE"), False),
         "log_level": e("BOT_LOG_LEVEL", "INFO"),
+        "scheduler_enabled": _bool(e("BOT_SCHEDULER_ENABLED"), True),
+        "scheduler_tick": _float("BOT_SCHEDULER_TICK", "60"),
+        "payment_reminder_days": _int("BOT_PAYMENT_REMINDER_DAYS", "2"),
+        "reminder_hour": _int("BOT_REMINDER_HOUR", "8"),
+        "reminder_catchup_days": _int("BOT_REMINDER_CATCHUP_DAYS", "3"),
+        "digest_weekday": _int("BOT_DIGEST_WEEKDAY", "1"),
+        "digest_hour": _int("BOT_DIGEST_HOUR", "7"),
     }
     values.update(overrides)
     if "secret_key" not in values:
@@ -110,6 +125,18 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
     if len(str(values["secret_key"])) < 16:
         raise ConfigError("BOT_SECRET_KEY must be at least 16 characters")
     settings = Settings(**values)  # type: ignore[arg-type]
+    if not 1 <= settings.digest_weekday <= 7:
+        raise ConfigError("BOT_DIGEST_WEEKDAY must be 1 (Monday) to 7 (Sunday)")
+    for name, hour in (
+        ("BOT_REMINDER_HOUR", settings.reminder_hour),
+        ("BOT_DIGEST_HOUR", settings.digest_hour),
+    ):
+        if not 0 <= hour <= 23:
+            raise ConfigError(f"{name} must be an hour from 0 to 23")
+    if settings.reminder_catchup_days < 0 or settings.payment_reminder_days < 0:
+        raise ConfigError(
+            "BOT_REMINDER_CATCHUP_DAYS and BOT_PAYMENT_REMINDER_DAYS cannot be negative"
+        )
     if settings.telegram_mode not in ("polling", "webhook"):
         raise SystemExit("TELEGRAM_MODE must be 'polling' or 'webhook'")
     if settings.telegram_mode == "webhook" and settings.telegram_token:

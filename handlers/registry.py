@@ -6,6 +6,7 @@ intents pick it up. See :mod:`handlers.features`.
 
 from __future__ import annotations
 
+from handlers.broadcast import FEATURE as BROADCAST
 from handlers.features import Feature
 
-FEATURES: tuple[Feature, ...] = ()
+FEATURES: tuple[Feature, ...] = (BROADCAST,)

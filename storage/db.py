@@ -17,11 +17,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.broadcasts import BroadcastStore
 from storage.crypto import Vault
 from storage.exports import ExportStore
 from storage.imports import ImportStore
 from storage.officers import OfficerStore
 from storage.outbox import OutboxStore
+from storage.reminders import ReminderStore
 from storage.stores import (
     AttemptStore,
     AuditStore,
@@ -55,6 +57,8 @@ class Tx:
         self.officers = OfficerStore(session, vault)
         self.exports = ExportStore(session, vault)
         self.outbox = OutboxStore(session, vault)
+        self.broadcasts = BroadcastStore(session, vault)
+        self.reminders = ReminderStore(session, vault)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

@@ -30,6 +30,7 @@ class OutboxMessage:
     attempts: int
     last_error: str | None
     sent_at: datetime | None
+    broadcast_id: int | None = None
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -51,6 +52,7 @@ def _message(row: OutboxRow) -> OutboxMessage:
         attempts=row.attempts,
         last_error=row.last_error,
         sent_at=_aware(row.sent_at),
+        broadcast_id=row.broadcast_id,
     )
 
 
@@ -65,6 +67,7 @@ class OutboxStore(_Store):
         options: list[tuple[str, str]] | None = None,
         now: datetime,
         not_before: datetime | None = None,
+        broadcast_id: int | None = None,
     ) -> bool:
         """Add a message unless one with this key exists; True when added."""
         values = {
@@ -73,10 +76,12 @@ class OutboxStore(_Store):
             "kind": kind,
             "text": text,
             "options": json.dumps([list(o) for o in options or []], ensure_ascii=False),
-            "created_at": now,
-            "not_before": not_before or now,
+            # UTC: SQLite keeps no offset, so a local time would be misread.
+            "created_at": now.astimezone(UTC),
+            "not_before": (not_before or now).astimezone(UTC),
             "status": "pending",
             "attempts": 0,
+            "broadcast_id": broadcast_id,
         }
         conn = await self.session.connection()
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
@@ -103,3 +108,12 @@ class OutboxStore(_Store):
             )
         ).scalars()
         return [_message(r) for r in rows]
+
+    async def existing(self, keys: list[str]) -> set[str]:
+        """Which of ``keys`` are already in the outbox (whatever their status)."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = await self.session.execute(select(OutboxRow.key).where(OutboxRow.key.in_(chunk)))
+            found.update(rows.scalars())
+        return found
