@@ -19,6 +19,7 @@ from bot.channels.base import Sender
 from bot.channels.web import WebChat, WebInbox
 from bot.config import ConfigError, Settings
 from bot.delivery import ChannelLimits, DeliveryConfig, DeliveryWorker, Limiter, parse_quiet_hours
+from bot.scheduler import Scheduler, default_jobs
 from handlers.citizen import route
 from handlers.core import Dispatcher
 from handlers.i18n import Catalogs
@@ -35,6 +36,7 @@ class App:
     dispatcher: Dispatcher
     web_app: web.Application
     telegram: object | None = None
+    scheduler: Scheduler | None = None
     _runner: web.AppRunner | None = field(default=None, repr=False)
     bound_port: int | None = None
     workers: list[DeliveryWorker] = field(default_factory=list)
@@ -69,8 +71,12 @@ class App:
                 log.exception("telegram could not start; the other channels go on")
         for worker in self.workers:
             worker.start()
+        if self.scheduler is not None:
+            self.scheduler.start()
 
     async def stop(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         for worker in self.workers:
             await worker.stop()
         if self.telegram is not None:
@@ -119,7 +125,18 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
     if settings.web_enabled:
         senders["web"] = WebInbox(db, clock)
     workers = build_workers(settings, db, senders, clock=clock) if settings.delivery_enabled else []
-    return App(settings, db, catalogs, dispatcher, web_app, telegram, workers=workers)
+    scheduler = None
+    if settings.scheduler_enabled:
+        scheduler = Scheduler(
+            db,
+            catalogs,
+            default_jobs(settings, dispatcher.limits),
+            clock=clock,
+            tick=settings.scheduler_tick,
+        )
+    return App(
+        settings, db, catalogs, dispatcher, web_app, telegram, scheduler=scheduler, workers=workers
+    )
 
 
 def delivery_config(settings: Settings) -> DeliveryConfig:

@@ -65,6 +65,14 @@ class Settings:
     delivery_workers: int = 1  # worker tasks in this process
     delivery_lease: float = 120.0  # seconds a worker holds claimed rows
     quiet_hours: str = "21:00-07:00"  # Vietnam time; "off" sends at any hour
+    # The scheduler: reminders, officers' digests, housekeeping.
+    scheduler_enabled: bool = True
+    scheduler_tick: float = 60.0  # seconds between rounds
+    payment_reminder_days: int = 2  # days before the commune's payment day
+    reminder_hour: int = 8  # local time reminders are sent
+    reminder_catchup_days: int = 3  # how late a missed reminder may still go out
+    digest_weekday: int = 1  # 1 = Monday ... 7 = Sunday
+    digest_hour: int = 7
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -124,6 +132,13 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "delivery_workers": _int("BOT_DELIVERY_WORKERS", "1"),
         "delivery_lease": _float("BOT_DELIVERY_LEASE", "120"),
         "quiet_hours": e("BOT_QUIET_HOURS", "21:00-07:00"),
+        "scheduler_enabled": _bool(e("BOT_SCHEDULER_ENABLED"), True),
+        "scheduler_tick": _float("BOT_SCHEDULER_TICK", "60"),
+        "payment_reminder_days": _int("BOT_PAYMENT_REMINDER_DAYS", "2"),
+        "reminder_hour": _int("BOT_REMINDER_HOUR", "8"),
+        "reminder_catchup_days": _int("BOT_REMINDER_CATCHUP_DAYS", "3"),
+        "digest_weekday": _int("BOT_DIGEST_WEEKDAY", "1"),
+        "digest_hour": _int("BOT_DIGEST_HOUR", "7"),
     }
     values.update(overrides)
     if "secret_key" not in values:
@@ -139,6 +154,18 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         raise ConfigError(f"BOT_QUIET_HOURS: {err}") from None
     if settings.delivery_max_attempts < 1 or settings.delivery_workers < 1:
         raise ConfigError("BOT_DELIVERY_MAX_ATTEMPTS and BOT_DELIVERY_WORKERS must be at least 1")
+    if not 1 <= settings.digest_weekday <= 7:
+        raise ConfigError("BOT_DIGEST_WEEKDAY must be 1 (Monday) to 7 (Sunday)")
+    for name, hour in (
+        ("BOT_REMINDER_HOUR", settings.reminder_hour),
+        ("BOT_DIGEST_HOUR", settings.digest_hour),
+    ):
+        if not 0 <= hour <= 23:
+            raise ConfigError(f"{name} must be an hour from 0 to 23")
+    if settings.reminder_catchup_days < 0 or settings.payment_reminder_days < 0:
+        raise ConfigError(
+            "BOT_REMINDER_CATCHUP_DAYS and BOT_PAYMENT_REMINDER_DAYS cannot be negative"
+        )
     if settings.telegram_mode not in ("polling", "webhook"):
         raise SystemExit("TELEGRAM_MODE must be 'polling' or 'webhook'")
     if settings.telegram_mode == "webhook" and settings.telegram_token:

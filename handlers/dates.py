@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 _ASCII_NUMBER = re.compile(r"[0-9]+")
 # What may stand between the numbers: separators and the words people write
@@ -56,3 +56,50 @@ def parse_typed_date(text: str, century: int | None = None) -> date | DateProble
 def parse_date(text: str, century: int | None = None) -> date | None:
     result = parse_typed_date(text, century)
     return result if isinstance(result, date) else None
+
+
+_DAY_MONTH = re.compile(r"\b(\d{1,2})\s*[/\-.]\s*(\d{1,2})(?:\s*[/\-.]\s*(\d{4}))?\b")
+_CLOCK = re.compile(r"\b(\d{1,2})\s*(?::|h|g|gio)\s*(\d{2})?\b")
+_TOMORROW = {"mai", "ngay mai", "tomorrow"}
+_TODAY = {"", "nay", "hom nay", "today"}
+_AFTERNOON = {"chieu", "toi", "pm"}
+_FILLERS = {"luc", "vao", "at", "on", "sang", "am", "gio", "ngay", "phut"}
+
+
+def parse_send_time(text: str, local_now: datetime) -> datetime | None:
+    """A moment typed by an officer, in ``local_now``'s time zone.
+
+    "18:30" or "18h30" (today), "mai 8:00" / "ngay mai 8h" / "tomorrow 8:00",
+    "25/11 8:00" or "25/11/2026 8:00"; "chieu 6h" / "6h toi" is 18:00. None when
+    it cannot be read. Whether it is in the past is the caller's question.
+    """
+    from handlers.text import match_key
+
+    key = match_key(text)
+    day: date | None = None
+    found = _DAY_MONTH.search(key)
+    if found:
+        d, m, y = int(found.group(1)), int(found.group(2)), found.group(3)
+        try:
+            day = date(int(y) if y else local_now.year, m, d)
+        except ValueError:
+            return None
+        key = key[: found.start()] + " " + key[found.end() :]
+    clock = _CLOCK.search(key)
+    if not clock:
+        return None
+    hour, minute = int(clock.group(1)), int(clock.group(2) or 0)
+    rest = (key[: clock.start()] + " " + key[clock.end() :]).replace(",", " ").split()
+    afternoon = any(w in _AFTERNOON for w in rest)
+    words = " ".join(w for w in rest if w not in _AFTERNOON and w not in _FILLERS)
+    if words in _TOMORROW or (words == "" and "ngay" in rest and "mai" in rest):
+        if day is not None:
+            return None
+        day = local_now.date() + timedelta(days=1)
+    elif words not in _TODAY:
+        return None
+    if afternoon and hour < 12:
+        hour += 12
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return datetime.combine(day or local_now.date(), time(hour, minute), tzinfo=local_now.tzinfo)

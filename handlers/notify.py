@@ -30,13 +30,15 @@ async def notify(
     now: datetime,
     options: Sequence[tuple[str, str]] = (),
     not_before: datetime | None = None,
+    broadcast_id: int | None = None,
     **params: object,
 ) -> bool:
     """Queue ``message`` for ``user_id`` in their language.
 
     ``key`` identifies the event and recipient ("bank_request:42:decided:user:7");
     the same key twice queues one message. ``options`` are (id, msgid) pairs,
-    translated too. Returns True when a message was queued, False when the key
+    translated too. ``broadcast_id`` ties the message to an officer's
+    broadcast (its status, cancel and report). Returns True when a message was queued, False when the key
     was already there or the user no longer exists.
     """
     user = await tx.users.get(user_id)
@@ -52,4 +54,5 @@ async def notify(
         options=[(oid, t.gettext(label)) for oid, label in options],
         now=now,
         not_before=not_before,
+        broadcast_id=broadcast_id,
     )

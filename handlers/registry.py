@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from handlers import payment_news, reports
 from handlers.bank_account import FEATURE as BANK_ACCOUNT
+from handlers.broadcast import FEATURE as BROADCAST
 from handlers.features import Feature
 from handlers.volunteer import FEATURE as VOLUNTEERS
 
 FEATURES: tuple[Feature, ...] = (
     VOLUNTEERS,
     BANK_ACCOUNT,
+    BROADCAST,
     payment_news.FEATURE,
     reports.FEATURE,
 )

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from storage.bank_requests import BankRequestStore
+from storage.broadcasts import BroadcastStore
 from storage.crypto import Vault
 from storage.exports import ExportStore
 from storage.imports import ImportStore
@@ -25,6 +26,7 @@ from storage.officers import OfficerStore
 from storage.outbox import OutboxStore
 from storage.reports import ReportStore
 from storage.outbox import OutboxStore, WebInboxStore
+from storage.reminders import ReminderStore
 from storage.stores import (
     AttemptStore,
     AuditStore,
@@ -63,6 +65,8 @@ class Tx:
         self.bank_requests = BankRequestStore(session, vault)
         self.volunteers = VolunteerStore(session, vault)
         self.inbox = WebInboxStore(session, vault)
+        self.broadcasts = BroadcastStore(session, vault)
+        self.reminders = ReminderStore(session, vault)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

@@ -461,3 +461,28 @@ class WebInboxRow(Base):
     text: Mapped[str] = mapped_column(Text)
     options: Mapped[str] = mapped_column(Text, default="[]")  # JSON [[id, label], ...]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The officer's broadcast this message belongs to (status, cancel, report).
+    broadcast_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+
+
+class BroadcastRow(Base):
+    """An officer's message to part of a commune; its messages are outbox rows
+    carrying its id."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("communes.code"), index=True)
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # all / cash_post / category / village / file / volunteers
+    audience: Mapped[str] = mapped_column(String(20))
+    # What the officer chose, as shown back (a category key, a village name).
+    audience_label: Mapped[str] = mapped_column(String(200), default="")
+    text_vi: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    # People of the audience nobody linked in the bot: they get nothing.
+    unreachable: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    send_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -39,6 +39,7 @@ class OutboxMessage:
     attempts: int
     last_error: str | None
     sent_at: datetime | None
+    broadcast_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def _message(row: OutboxRow) -> OutboxMessage:
         attempts=row.attempts,
         last_error=row.last_error,
         sent_at=_aware(row.sent_at),
+        broadcast_id=row.broadcast_id,
     )
 
 
@@ -92,6 +94,7 @@ class OutboxStore(_Store):
         options: list[tuple[str, str]] | None = None,
         now: datetime,
         not_before: datetime | None = None,
+        broadcast_id: int | None = None,
     ) -> bool:
         """Add a message unless one with this key exists; True when added."""
         values = {
@@ -100,10 +103,12 @@ class OutboxStore(_Store):
             "kind": kind,
             "text": text,
             "options": json.dumps([list(o) for o in options or []], ensure_ascii=False),
-            "created_at": now,
-            "not_before": not_before or now,
+            # UTC: SQLite keeps no offset, so a local time would be misread.
+            "created_at": now.astimezone(UTC),
+            "not_before": (not_before or now).astimezone(UTC),
             "status": "pending",
             "attempts": 0,
+            "broadcast_id": broadcast_id,
         }
         conn = await self.session.connection()
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
@@ -330,3 +335,11 @@ class WebInboxStore(_Store):
         if rows:
             await conn.execute(delete(_INBOX).where(_INBOX.c.id.in_([r.id for r in rows])))
         return [(r.text, [(o[0], o[1]) for o in json.loads(r.options)]) for r in rows]
+    async def existing(self, keys: list[str]) -> set[str]:
+        """Which of ``keys`` are already in the outbox (whatever their status)."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = await self.session.execute(select(OutboxRow.key).where(OutboxRow.key.in_(chunk)))
+            found.update(rows.scalars())
+        return found

@@ -595,6 +595,13 @@ class AttemptStore(_Store):
         # SQLite hands back naive datetimes; they were written as UTC.
         return [r if r.tzinfo else r.replace(tzinfo=UTC) for r in rows]
 
+    async def purge(self, before: datetime) -> int:
+        """Remove attempts older than ``before``; returns how many."""
+        result = await self.session.execute(
+            delete(AuthAttemptRow).where(AuthAttemptRow.at < before)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
 
 class AuditStore(_Store):
     async def write(

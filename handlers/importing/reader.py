@@ -477,3 +477,42 @@ def open_table(
         else:
             table = _open_csv(stack, path, kind)
         yield table
+
+
+@contextmanager
+def open_rows(path: Path) -> Iterator[Iterator[tuple[int, Sequence[object]]]]:
+    """Every row of an XLSX (first visible sheet) or CSV file, numbered from 1,
+    without looking for a header: for short lists of any shape (a broadcast's
+    recipients). The same file checks and errors as :func:`open_table`."""
+    path = Path(path)
+    with ExitStack() as stack:
+        if _sniff(path) == "xlsx":
+            from openpyxl import load_workbook
+            from openpyxl.utils.exceptions import InvalidFileException
+
+            fh = stack.enter_context(path.open("rb"))
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    workbook = load_workbook(fh, read_only=True, data_only=True)
+            except (*_XLSX_ERRORS, InvalidFileException, ValueError, TypeError) as exc:
+                raise ImportFileError(MSG_DAMAGED) from exc
+            stack.callback(workbook.close)
+            sheets = list(workbook.worksheets)
+            if not sheets:
+                raise ImportFileError(MSG_NOT_SPREADSHEET)
+            visible = [ws for ws in sheets if getattr(ws, "sheet_state", "visible") == "visible"]
+            chosen = (visible or sheets)[0]
+            reset = getattr(chosen, "reset_dimensions", None)
+            if reset is not None:
+                reset()
+            yield _guard_xlsx(enumerate(chosen.iter_rows(values_only=True), start=1))
+            return
+        encoding = _encoding(path)
+        text = _sample_text(path, encoding)
+        if not text.strip():
+            raise ImportFileError(MSG_EMPTY)
+        head = "".join(text.splitlines(keepends=True)[:HEADER_SCAN_ROWS])
+        delimiter = _forced_delimiter(text) or max(_DELIMITERS, key=head.count)
+        text_fh = stack.enter_context(path.open("r", encoding=encoding, newline=""))
+        yield _guard_csv(text_fh, delimiter)
