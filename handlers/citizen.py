@@ -220,8 +220,14 @@ def person_name(ctx: Context, ben: Beneficiary) -> str:
 
 def show_menu(ctx: Context, text: str | None = None) -> None:
     ctx.goto("menu")
+    if text is None:
+        text = (
+            ctx._("What would you like to do? Tap a button below.")
+            if ctx.incoming.buttons
+            else ctx._("What would you like to do? Type the number of your choice.")
+        )
     ctx.say(
-        text or ctx._("What would you like to do? Tap a button below."),
+        text,
         main_menu(ctx),
         keyboard="menu",
     )
@@ -434,7 +440,14 @@ async def _free_text(ctx: Context, text: str) -> None:
         if relation is not None:
             ask_id(ctx, relation)
         else:
-            ctx.say(ctx._("Please tap one of the buttons to say whom you are asking for."))
+            ctx.say(
+                ctx._("Please tap one of the buttons to say whom you are asking for.")
+                if ctx.incoming.buttons
+                else ctx._(
+                    "Please type the number that says whom you are asking for, "
+                    "for example “1” for yourself."
+                )
+            )
             await start_link(ctx)
         return
     intents = _intents()
@@ -458,6 +471,11 @@ async def _free_text(ctx: Context, text: str) -> None:
     ctx.say(
         ctx._(
             "Sorry, I did not understand. Please tap a button below, or type its number, "
+            "for example “1” to check your allowance."
+        )
+        if ctx.incoming.buttons
+        else ctx._(
+            "Sorry, I did not understand. Please type the number of your choice, "
             "for example “1” to check your allowance."
         ),
         main_menu(ctx),
@@ -754,6 +772,11 @@ async def receive_dob(ctx: Context, text: str) -> None:
     ctx.say(
         ctx._(
             "Confirmed: {person}. From now on, just tap “💰 Check my allowance”.",
+            person=person_name(ctx, ben),
+        )
+        if ctx.incoming.buttons
+        else ctx._(
+            "Confirmed: {person}. From now on, just type “1” to check the allowance.",
             person=person_name(ctx, ben),
         )
     )

@@ -335,6 +335,7 @@ class ZaloChannel:
                 command=command,
                 args=args.strip(),
                 display_name=str(name) if name else None,
+                buttons=False,
             ),
             chat_id,
         )

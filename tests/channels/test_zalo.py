@@ -105,6 +105,8 @@ async def test_start_shows_greeting_and_numbered_menu(bot, fake):
     person = Person(fake, "8301234567890123456")
     greeting, menu = await person.text("/start", expect=2)
     assert greeting.text.startswith("Xin chào Ông/Bà!")
+    # No buttons on Zalo: the menu says to type a number, and lists them.
+    assert menu.text.startswith("Ông/Bà cần gì? Xin gõ số thứ tự của việc cần làm.\n\n1. ")
     assert listed(menu)[0] == "💰 Kiểm tra tiền trợ cấp"
     assert "☎️ Liên hệ cán bộ xã" in listed(menu)
     assert menu.method == "sendMessage" and "reply_markup" not in menu.params
@@ -126,7 +128,9 @@ async def test_citizen_checks_status_by_numbers_and_words(bot, fake):
     (ask_dob,) = await person.text(PHAM.national_id)
     assert "ngày sinh" in ask_dob.text
     confirmed, status = await person.text("15/03/1940", expect=2)
-    assert confirmed.text.startswith("Đã xác minh: Bà Nguyễn Thị Phàm.")
+    assert confirmed.text == (
+        "Đã xác minh: Bà Nguyễn Thị Phàm. Từ nay Ông/Bà chỉ cần gõ “1” để kiểm tra tiền trợ cấp."
+    )
     assert status.text.startswith(PAID_VI + "\n")
     menu = listed(status)
     assert menu[0] == "💰 Kiểm tra tiền trợ cấp" and menu[-1] == "📅 6 tháng gần đây"
@@ -151,10 +155,24 @@ async def test_english_by_number_and_words(bot, fake):
     assert "12 digits" in ask_id.text
     await person.text(TU.national_id)
     confirmed, status = await person.text("2/7/1945", expect=2)
-    assert confirmed.text.startswith("Confirmed: Mr Lê Văn Tư.")
+    assert confirmed.text == (
+        "Confirmed: Mr Lê Văn Tư. From now on, just type “1” to check the allowance."
+    )
     assert "Mr Lê Văn Tư" in status.text and "post office" in status.text
     (menu,) = await person.text("menu")
+    assert menu.text.startswith("What would you like to do? Type the number of your choice.")
     assert listed(menu)[0] == "💰 Check my allowance"
+    (puzzled,) = await person.text("blah blah")
+    assert puzzled.text.startswith(
+        "Sorry, I did not understand. Please type the number of your choice, "
+        "for example “1” to check your allowance.\n\n1. 💰 Check my allowance"
+    )
+    await person.text("/link")  # another person to ask for
+    note, _who = await person.text("9", expect=2)  # no such choice
+    assert note.text == (
+        "Please type the number that says whom you are asking for, for example “1” for yourself."
+    )
+    assert listed(_who)[0] == "For myself"
 
 
 async def test_pictures_stickers_and_unsupported_get_asked_to_type(bot, fake):
