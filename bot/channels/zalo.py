@@ -140,6 +140,7 @@ class ZaloChannel:
         webhook_secret: str = "",
         poll_timeout: int = 30,
         retry_pause: float = 1.0,
+        typing_after: float = 1.0,
     ) -> None:
         self.dispatcher = dispatcher
         self.media = media
@@ -154,6 +155,7 @@ class ZaloChannel:
         self.webhook_secret = webhook_secret
         self.poll_timeout = poll_timeout
         self.retry_pause = retry_pause
+        self.typing_after = typing_after
         self._session: aiohttp.ClientSession | None = None
         self._poller: asyncio.Task[None] | None = None
         self._tails: dict[str, asyncio.Task[None]] = {}
@@ -229,7 +231,7 @@ class ZaloChannel:
             began = time.monotonic()
             try:
                 result = await self.call(
-                    "getUpdates", {"timeout": self.poll_timeout}, limit=self.poll_timeout + 10
+                    "getUpdates", {"timeout": str(self.poll_timeout)}, limit=self.poll_timeout + 10
                 )
             except _NothingNew:
                 self.polls += 1
@@ -349,18 +351,19 @@ class ZaloChannel:
         if found is None:
             return
         incoming, chat_id = found
-        self._typing(chat_id)
-        replies = await self.dispatcher.handle(incoming)
+        typing = asyncio.create_task(self._typing(chat_id))
+        try:
+            replies = await self.dispatcher.handle(incoming)
+        finally:
+            typing.cancel()
         await self.send(chat_id, replies)
 
-    def _typing(self, chat_id: str) -> None:
-        async def typing() -> None:
-            with contextlib.suppress(DeliveryError):
-                await self.call("sendChatAction", {"chat_id": chat_id, "action": "typing"})
-
-        task = asyncio.create_task(typing())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    async def _typing(self, chat_id: str) -> None:
+        """Show "typing…" when an answer takes a while (an officer's import);
+        a quick answer does not spend a call on it."""
+        await asyncio.sleep(self.typing_after)
+        with contextlib.suppress(DeliveryError):
+            await self.call("sendChatAction", {"chat_id": chat_id, "action": "typing"})
 
     # ------------------------------------------------------------ sending
 

@@ -110,9 +110,8 @@ async def test_start_shows_greeting_and_numbered_menu(bot, fake):
     assert listed(menu)[0] == "💰 Kiểm tra tiền trợ cấp"
     assert "☎️ Liên hệ cán bộ xã" in listed(menu)
     assert menu.method == "sendMessage" and "reply_markup" not in menu.params
-    # Polling and "typing…" went through the bot API.
-    assert fake.methods("deleteWebhook")
-    assert {"chat_id": person.id, "action": "typing"} in fake.methods("sendChatAction")
+    assert fake.methods("deleteWebhook")  # getUpdates works only without a webhook
+    assert fake.methods("sendChatAction") == []  # a quick answer needs no "typing…"
 
 
 async def test_citizen_checks_status_by_numbers_and_words(bot, fake):
@@ -416,6 +415,29 @@ async def test_direct_replies_retry_a_rate_limit(bot, fake):
     greeting, _menu = await person.text("/start", expect=2)
     assert greeting.text.startswith("Xin chào")
     assert len(fake.methods("sendMessage")) == 3  # one refused, then both sent
+
+
+async def test_a_slow_answer_shows_typing(fake):
+    class Slow:
+        async def handle(self, incoming):
+            await asyncio.sleep(0.3)
+            return [Reply(text=f"Chào {incoming.display_name}")]
+
+    zalo = ZaloChannel(
+        Slow(),  # type: ignore[arg-type]
+        MediaStore(),
+        token=fake.token,
+        base_url=fake.base_url,
+        rate_limit=0,
+        typing_after=0.05,
+    )
+    zalo._session = aiohttp.ClientSession()
+    try:
+        await zalo.handle_update(fake.make_update("7008", "alo"))
+    finally:
+        await zalo._session.close()
+    assert fake.methods("sendChatAction") == [{"chat_id": "7008", "action": "typing"}]
+    assert [s.text for s in fake.by_chat["7008"]] == ["Chào Bà Phàm"]
 
 
 async def test_rate_limit_spaces_sends(fake, dispatcher):
