@@ -310,7 +310,11 @@ def _option_from_text(ctx: Context, text: str) -> str | None:
     data_step = state in DATA_STEPS or (owner is not None and state in owner.data_states)
     if data_step and any(ch.isdigit() for ch in text):
         return None
-    found = resolve_option(text, ctx.state.options)
+    offered = ctx.state.options
+    if not offered and state == "menu":
+        # Nothing on screen yet (a first message): "1" is the main menu's first item.
+        offered = [(o.id, o.label) for o in main_menu(ctx)]
+    found = resolve_option(text, offered)
     if found:
         return found
     # The main menu stays on screen (Telegram keyboard): its labels work in any

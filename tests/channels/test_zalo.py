@@ -141,6 +141,32 @@ async def test_citizen_checks_status_by_numbers_and_words(bot, fake):
     assert "10/2026" in history.text and "09/2026" in history.text
 
 
+async def test_a_first_message_of_1_checks_the_allowance(bot, fake):
+    person = Person(fake, "5507")
+    (who,) = await person.text("1")
+    assert "hỏi cho ai" in who.text
+
+
+async def test_officer_joins_by_typing_the_invite_code(bot, fake, db):
+    from datetime import timedelta
+
+    from handlers.officer import new_invite_code
+    from tests.conftest import NOW
+
+    code = new_invite_code()
+    async with db.transaction() as tx:
+        await tx.officers.create_invite(
+            code,
+            commune_code="99001",
+            name="Trần Văn Bình",
+            now=NOW,
+            expires_at=NOW + timedelta(days=7),
+        )
+    officer = Person(fake, "5508")
+    (welcome,) = await officer.text(code.lower())
+    assert welcome.text.startswith("Chào mừng Trần Văn Bình!")
+
+
 async def test_english_by_number_and_words(bot, fake):
     person = Person(fake, "5502")
     (choose,) = await person.text("/language")
