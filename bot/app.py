@@ -12,11 +12,15 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from bot.channels.base import Sender
 from bot.channels.web import WebChat, WebInbox
+from bot.channels.media import MediaStore
+from bot.channels.web import WebChat
+from bot.channels.zalo import ZaloChannel
 from bot.config import ConfigError, Settings
 from bot.delivery import ChannelLimits, DeliveryConfig, DeliveryWorker, Limiter, parse_quiet_hours
 from bot.scheduler import Scheduler, default_jobs
@@ -36,6 +40,8 @@ class App:
     dispatcher: Dispatcher
     web_app: web.Application
     telegram: object | None = None
+    zalo: ZaloChannel | None = None
+    media: MediaStore | None = None
     scheduler: Scheduler | None = None
     _runner: web.AppRunner | None = field(default=None, repr=False)
     bound_port: int | None = None
@@ -45,7 +51,9 @@ class App:
         """Migrate, then start the web server and every configured channel."""
         await self.db.upgrade()
         s = self.settings
-        if s.web_enabled or self.telegram is not None and s.telegram_mode == "webhook":
+        telegram_webhook = self.telegram is not None and s.telegram_mode == "webhook"
+        # Zalo needs the web server for its webhook and for pictures sent by URL.
+        if s.web_enabled or telegram_webhook or self.zalo is not None:
             self._runner = web.AppRunner(self.web_app, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, s.web_host, s.web_port)
@@ -69,6 +77,19 @@ class App:
             except Exception:
                 # One broken channel never stops the others.
                 log.exception("telegram could not start; the other channels go on")
+        if self.zalo is not None:
+            if self.zalo.public_url is None:
+                host = "127.0.0.1" if s.web_host in ("0.0.0.0", "::", "") else s.web_host
+                self.zalo.public_url = f"http://{host}:{self.bound_port}"
+                log.warning(
+                    "BOT_PUBLIC_URL is not set: pictures for Zalo are linked at %s, "
+                    "which Zalo cannot reach from the internet",
+                    self.zalo.public_url,
+                )
+            try:
+                await self.zalo.start()
+            except Exception:
+                log.exception("zalo could not start; the other channels go on")
         for worker in self.workers:
             worker.start()
         if self.scheduler is not None:
@@ -79,6 +100,9 @@ class App:
             await self.scheduler.stop()
         for worker in self.workers:
             await worker.stop()
+        if self.zalo is not None:
+            with contextlib.suppress(Exception):
+                await self.zalo.stop()
         if self.telegram is not None:
             with contextlib.suppress(Exception):
                 await self.telegram.stop()  # type: ignore[attr-defined]
@@ -92,6 +116,25 @@ def webhook_secret(settings: Settings) -> str:
     if settings.telegram_webhook_secret:
         return settings.telegram_webhook_secret
     return hmac.new(settings.secret_key.encode(), b"telegram-webhook", hashlib.sha256).hexdigest()
+
+
+def zalo_webhook_secret(settings: Settings) -> str:
+    """ZALO_WEBHOOK_SECRET, or one derived from BOT_SECRET_KEY."""
+    if settings.zalo_webhook_secret:
+        return settings.zalo_webhook_secret
+    return hmac.new(settings.secret_key.encode(), b"zalo-webhook", hashlib.sha256).hexdigest()
+
+
+def public_url(settings: Settings) -> str | None:
+    """BOT_PUBLIC_URL, or the origin of a configured webhook address."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    for hook in (settings.zalo_webhook_url, settings.telegram_webhook_url):
+        if hook:
+            parts = urlsplit(hook)
+            if parts.scheme and parts.netloc:
+                return f"{parts.scheme}://{parts.netloc}"
+    return None
 
 
 def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> App:
@@ -119,9 +162,27 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
             delivery_timeout=settings.delivery_timeout,
         )
         web_app.add_routes(telegram.routes())
+    media = MediaStore(ttl=settings.media_ttl)
+    web_app.add_routes(media.routes())
+    zalo = None
+    if settings.zalo_token:
+        zalo = ZaloChannel(
+            dispatcher,
+            media,
+            token=settings.zalo_token,
+            base_url=settings.zalo_api_base_url,
+            public_url=public_url(settings),
+            rate_limit=settings.zalo_rate_limit,
+            webhook=settings.zalo_mode == "webhook",
+            webhook_url=settings.zalo_webhook_url,
+            webhook_secret=zalo_webhook_secret(settings),
+        )
+        web_app.add_routes(zalo.routes())
     senders: dict[str, Sender] = {}
     if telegram is not None:
         senders["telegram"] = telegram  # type: ignore[assignment]
+    if zalo is not None:
+        senders["zalo"] = zalo
     if settings.web_enabled:
         senders["web"] = WebInbox(db, clock)
     workers = build_workers(settings, db, senders, clock=clock) if settings.delivery_enabled else []
@@ -135,7 +196,16 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
             tick=settings.scheduler_tick,
         )
     return App(
-        settings, db, catalogs, dispatcher, web_app, telegram, scheduler=scheduler, workers=workers
+        settings,
+        db,
+        catalogs,
+        dispatcher,
+        web_app,
+        telegram,
+        zalo=zalo,
+        media=media,
+        scheduler=scheduler,
+        workers=workers,
     )
 
 

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
 DEFAULT_TELEGRAM_API = "https://api.telegram.org/bot"
+DEFAULT_ZALO_API = "https://bot-api.zaloplatforms.com/bot"
 
 
 class ConfigError(Exception):
@@ -53,6 +54,16 @@ class Settings:
     telegram_rate_limit: float = 30.0  # messages a second overall; 0 turns the limiter off
     telegram_concurrency: int = 4  # updates of different people handled at once
     web_secure_cookie: bool = False  # set when the web chat is served over https
+    # The address people's phones and messengers' servers reach the bot's web
+    # server at (https://bot.example.vn); pictures and files sent by link use it.
+    public_url: str | None = None
+    media_ttl: float = 3600.0  # seconds a picture or file link keeps working
+    zalo_token: str | None = None
+    zalo_api_base_url: str = DEFAULT_ZALO_API
+    zalo_mode: str = "polling"  # polling | webhook
+    zalo_webhook_url: str | None = None  # public https URL that reaches /zalo/webhook
+    zalo_webhook_secret: str | None = None
+    zalo_rate_limit: float = 10.0  # messages a second overall; 0 turns the limiter off
     log_level: str = "INFO"
     # The delivery worker (proactive messages from the outbox).
     delivery_enabled: bool = True
@@ -121,6 +132,14 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "telegram_rate_limit": _float("TELEGRAM_RATE_LIMIT", "30"),
         "telegram_concurrency": _int("TELEGRAM_CONCURRENCY", "4"),
         "web_secure_cookie": _bool(e("BOT_WEB_SECURE_COOKIE"), False),
+        "public_url": e("BOT_PUBLIC_URL") or None,
+        "media_ttl": _float("BOT_MEDIA_TTL", "3600"),
+        "zalo_token": e("ZALO_BOT_TOKEN") or None,
+        "zalo_api_base_url": e("ZALO_API_BASE_URL", DEFAULT_ZALO_API),
+        "zalo_mode": e("ZALO_MODE", "polling"),
+        "zalo_webhook_url": e("ZALO_WEBHOOK_URL") or None,
+        "zalo_webhook_secret": e("ZALO_WEBHOOK_SECRET") or None,
+        "zalo_rate_limit": _float("ZALO_RATE_LIMIT", "10"),
         "log_level": e("BOT_LOG_LEVEL", "INFO"),
         "delivery_enabled": _bool(e("BOT_DELIVERY_ENABLED"), True),
         "telegram_delivery_rate": _float("TELEGRAM_DELIVERY_RATE", "30"),
@@ -173,4 +192,11 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
             raise SystemExit(
                 "TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_URL (the public https address)"
             )
+    if settings.zalo_mode not in ("polling", "webhook"):
+        raise SystemExit("ZALO_MODE must be 'polling' or 'webhook'")
+    if settings.zalo_mode == "webhook" and settings.zalo_token and not settings.zalo_webhook_url:
+        raise SystemExit("ZALO_MODE=webhook needs ZALO_WEBHOOK_URL (the public https address)")
+    secret = settings.zalo_webhook_secret
+    if secret is not None and not 8 <= len(secret) <= 256:
+        raise SystemExit("ZALO_WEBHOOK_SECRET must be 8 to 256 characters")
     return settings

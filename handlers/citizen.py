@@ -235,8 +235,14 @@ def person_name(ctx: Speaker, ben: Beneficiary) -> str:
 
 def show_menu(ctx: Context, text: str | None = None) -> None:
     ctx.goto("menu")
+    if text is None:
+        text = (
+            ctx._("What would you like to do? Tap a button below.")
+            if ctx.incoming.buttons
+            else ctx._("What would you like to do? Type the number of your choice.")
+        )
     ctx.say(
-        text or ctx._("What would you like to do? Tap a button below."),
+        text,
         main_menu(ctx),
         keyboard="menu",
     )
@@ -319,7 +325,11 @@ def _option_from_text(ctx: Context, text: str) -> str | None:
     data_step = state in DATA_STEPS or (owner is not None and state in owner.data_states)
     if data_step and any(ch.isdigit() for ch in text):
         return None
-    found = resolve_option(text, ctx.state.options)
+    offered = ctx.state.options
+    if not offered and state == "menu":
+        # Nothing on screen yet (a first message): "1" is the main menu's first item.
+        offered = [(o.id, o.label) for o in main_menu(ctx)]
+    found = resolve_option(text, offered)
     if found:
         return found
     # The main menu stays on screen (Telegram keyboard): its labels work in any
@@ -457,7 +467,14 @@ async def _free_text(ctx: Context, text: str) -> None:
         if relation is not None:
             ask_id(ctx, relation)
         else:
-            ctx.say(ctx._("Please tap one of the buttons to say whom you are asking for."))
+            ctx.say(
+                ctx._("Please tap one of the buttons to say whom you are asking for.")
+                if ctx.incoming.buttons
+                else ctx._(
+                    "Please type the number that says whom you are asking for, "
+                    "for example “1” for yourself."
+                )
+            )
             await start_link(ctx)
         return
     intents = _intents()
@@ -481,6 +498,11 @@ async def _free_text(ctx: Context, text: str) -> None:
     ctx.say(
         ctx._(
             "Sorry, I did not understand. Please tap a button below, or type its number, "
+            "for example “1” to check your allowance."
+        )
+        if ctx.incoming.buttons
+        else ctx._(
+            "Sorry, I did not understand. Please type the number of your choice, "
             "for example “1” to check your allowance."
         ),
         main_menu(ctx),
@@ -777,6 +799,11 @@ async def receive_dob(ctx: Context, text: str) -> None:
     ctx.say(
         ctx._(
             "Confirmed: {person}. From now on, just tap “💰 Check my allowance”.",
+            person=person_name(ctx, ben),
+        )
+        if ctx.incoming.buttons
+        else ctx._(
+            "Confirmed: {person}. From now on, just type “1” to check the allowance.",
             person=person_name(ctx, ben),
         )
     )

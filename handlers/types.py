@@ -77,6 +77,9 @@ class Incoming:
     display_name: str | None = None
     # The channel can offer a "share my phone number" button (Telegram).
     can_share_contact: bool = False
+    # The channel shows options as buttons. Without (Zalo), they are a
+    # numbered list and the person types the number: say "type", not "tap".
+    buttons: bool = True
     # Where the message came from on the network, for channels whose identities
     # cost nothing to make (the web chat's cookie): e.g. "ip:203.0.113.7".
     origin: str | None = None

@@ -38,6 +38,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import Rejected, RetryLater, Unreachable
+from bot.channels.text import split_text as _split_text
 from handlers.core import Dispatcher
 from handlers.i18n import Catalogs
 from handlers.i18n import _ as N_
@@ -64,26 +65,7 @@ COMMANDS = [
 
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
     """Split a long message on line boundaries into parts of at most ``limit``."""
-    if len(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        parts.append(current)
-    return parts
+    return _split_text(text, limit)
 
 
 def render_markup(reply: Reply):  # type: ignore[no-untyped-def]
