@@ -17,9 +17,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.channels.base import Sender
-from bot.channels.web import WebChat, WebInbox
 from bot.channels.media import MediaStore
-from bot.channels.web import WebChat
+from bot.channels.web import WebChat, WebInbox
 from bot.channels.zalo import ZaloChannel
 from bot.config import ConfigError, Settings
 from bot.delivery import ChannelLimits, DeliveryConfig, DeliveryWorker, Limiter, parse_quiet_hours

@@ -23,10 +23,9 @@ from storage.crypto import Vault
 from storage.exports import ExportStore
 from storage.imports import ImportStore
 from storage.officers import OfficerStore
-from storage.outbox import OutboxStore
-from storage.reports import ReportStore
 from storage.outbox import OutboxStore, WebInboxStore
 from storage.reminders import ReminderStore
+from storage.reports import ReportStore
 from storage.stores import (
     AttemptStore,
     AuditStore,

@@ -293,6 +293,12 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A delivery worker holds the row until ``claimed_until``; ``claim_token``
+    # names the claim, so a worker whose lease ran out cannot finish the row.
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The officer's broadcast this message belongs to (status, cancel, report).
+    broadcast_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class BankRequestRow(Base):
@@ -355,6 +361,8 @@ class PaymentMethodHistoryRow(Base):
         ForeignKey("bank_requests.id", ondelete="SET NULL"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class VolunteerInviteRow(Base):
     """A code that lets volunteers of one unit join, up to ``max_uses`` times."""
 
@@ -444,10 +452,6 @@ class VisitServiceRow(Base):
     )
     service: Mapped[str] = mapped_column(String(20), primary_key=True)
     result: Mapped[str] = mapped_column(String(12))
-    # A delivery worker holds the row until ``claimed_until``; ``claim_token``
-    # names the claim, so a worker whose lease ran out cannot finish the row.
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class WebInboxRow(Base):
@@ -461,8 +465,6 @@ class WebInboxRow(Base):
     text: Mapped[str] = mapped_column(Text)
     options: Mapped[str] = mapped_column(Text, default="[]")  # JSON [[id, label], ...]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # The officer's broadcast this message belongs to (status, cancel, report).
-    broadcast_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class BroadcastRow(Base):

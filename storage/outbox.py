@@ -298,6 +298,15 @@ class OutboxStore(_Store):
             q = q.where(_OUTBOX.c.kind == kind)
         return {status: n for status, n in (await self.session.execute(q)).all()}
 
+    async def existing(self, keys: list[str]) -> set[str]:
+        """Which of ``keys`` are already in the outbox (whatever their status)."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = await self.session.execute(select(OutboxRow.key).where(OutboxRow.key.in_(chunk)))
+            found.update(rows.scalars())
+        return found
+
     async def get(self, row_id: int) -> OutboxMessage | None:
         row = await self.session.get(OutboxRow, row_id)
         return _message(row) if row is not None else None
@@ -335,11 +344,3 @@ class WebInboxStore(_Store):
         if rows:
             await conn.execute(delete(_INBOX).where(_INBOX.c.id.in_([r.id for r in rows])))
         return [(r.text, [(o[0], o[1]) for o in json.loads(r.options)]) for r in rows]
-    async def existing(self, keys: list[str]) -> set[str]:
-        """Which of ``keys`` are already in the outbox (whatever their status)."""
-        found: set[str] = set()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            rows = await self.session.execute(select(OutboxRow.key).where(OutboxRow.key.in_(chunk)))
-            found.update(rows.scalars())
-        return found
