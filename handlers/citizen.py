@@ -444,17 +444,23 @@ async def _back(ctx: Context) -> None:
         show_menu(ctx)
 
 
+async def try_intent(ctx: Context, text: str) -> bool:
+    """Run the request ``text`` names ("kiem tra tien"), if it names one: for
+    features whose menu state does not expect typed text."""
+    intent = best_intent(text, _intents())
+    if intent is None:
+        return False
+    await _option(ctx, intent)
+    return True
+
+
 async def _free_text(ctx: Context, text: str) -> None:
     state = ctx.state.state
     owner = _feature_for_state(state)
     if owner is not None and owner.on_text is not None:
-        # Where the feature waits for typed data, the text is that data;
-        # elsewhere a recognised request ("kiem tra tien") still works.
-        intent = None if state in owner.data_states else best_intent(text, _intents())
-        if intent is not None:
-            await _option(ctx, intent)
-        else:
-            await owner.on_text(ctx, text)
+        # Typed text in a feature's state is the feature's to read (a bank's
+        # name, a household's name...); it may hand it back with try_intent.
+        await owner.on_text(ctx, text)
         return
     if state == "link_id":
         await receive_id(ctx, text)

@@ -449,9 +449,11 @@ async def on_option(ctx: Context, option: str) -> None:
 
 
 async def on_text(ctx: Context, text: str) -> None:
+    from handlers.citizen import try_intent
+
     if ctx.state.state == "rep_period":
         await receive_period(ctx, text)
-    else:
+    elif not await try_intent(ctx, text):
         await reports_menu(ctx, ctx._("Please tap one of the buttons, or type its number."))
 
 

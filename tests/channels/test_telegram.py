@@ -35,6 +35,11 @@ def settings_for(fake: FakeTelegram, database_url: str, **kw: object) -> Setting
         "telegram_token": fake.token,
         "telegram_api_base_url": fake.base_url,
         "telegram_rate_limit": 0,
+        # Proactive messages and timed jobs are switched on by the tests about
+        # them (``bot_delivering``): elsewhere a message pushed at any moment
+        # would mix with the replies a test waits for.
+        "delivery_enabled": False,
+        "scheduler_enabled": False,
     }
     values.update(kw)
     return Settings(**values)  # type: ignore[arg-type]
@@ -43,6 +48,15 @@ def settings_for(fake: FakeTelegram, database_url: str, **kw: object) -> Setting
 @pytest.fixture
 async def bot(fake, database_url, seeded, clock) -> AsyncIterator[App]:
     app = build_app(settings_for(fake, database_url), clock=clock)
+    await app.start()
+    yield app
+    await app.stop()
+
+
+@pytest.fixture
+async def bot_delivering(fake, database_url, seeded, clock) -> AsyncIterator[App]:
+    """The bot with its delivery worker running, as `python -m bot run` has it."""
+    app = build_app(settings_for(fake, database_url, delivery_enabled=True), clock=clock)
     await app.start()
     yield app
     await app.stop()
@@ -345,7 +359,9 @@ async def test_an_officer_gets_the_trend_chart_and_a_list_file(bot, fake, db):
     assert document.params["_files"]["document"][0] == "cash-2026-11.xlsx"
 
 
-async def test_allowance_news_arrives_as_a_message_with_buttons(bot, fake, db, clock, tmp_path):
+async def test_allowance_news_arrives_as_a_message_with_buttons(
+    bot_delivering, fake, db, clock, tmp_path
+):
     """End to end: an English-speaking relative links, the commune imports the
     December list, and the running bot's delivery worker tells them, with an
     inline button that turns the messages off."""
@@ -365,8 +381,8 @@ async def test_allowance_news_arrives_as_a_message_with_buttons(bot, fake, db, c
         encoding="utf-8",
     )
     summary = await run_import(
-        db, path, "payments", translator=bot.catalogs.get("vi"), clock=clock,
-        catalogs=bot.catalogs,
+        db, path, "payments", translator=bot_delivering.catalogs.get("vi"), clock=clock,
+        catalogs=bot_delivering.catalogs,
     )  # fmt: skip
     assert summary.notified == 1
     (news,) = await person._expect(1)

@@ -50,6 +50,9 @@ def settings_for(fake: FakeZalo, database_url: str, port: int, **kw: object) -> 
         "zalo_token": fake.token,
         "zalo_api_base_url": fake.base_url,
         "zalo_rate_limit": 0,
+        # Switched on by the tests about proactive messages.
+        "delivery_enabled": False,
+        "scheduler_enabled": False,
     }
     values.update(kw)
     return Settings(**values)  # type: ignore[arg-type]

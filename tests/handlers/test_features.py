@@ -69,7 +69,7 @@ async def test_a_feature_gets_its_options_text_commands_and_back(dispatcher, wit
     assert chat.text == "went back"
     await chat.command("demo", "x")
     assert chat.text == "command demo x"
-    await chat.say("kiem tra tien")  # in a data state, text is the feature's data
+    await chat.say("kiem tra tien")  # in the feature's state, text is the feature's
     assert chat.text == "got kiem tra tien"
     await chat.say("huy")  # cancel works in the feature's state
     assert "Nothing was saved" in chat.text or "Đã hủy" in chat.text
