@@ -57,7 +57,7 @@ async def _news(fake, user: str, words: str):  # type: ignore[no-untyped-def]  #
     raise AssertionError(words)
 
 
-async def test_a_bank_account_registered_and_approved_on_zalo(zbot, fake, db):
+async def test_a_bank_account_registered_and_approved_on_zalo(zbot, fake, db):  # noqa: F811
     citizen = Person(fake, "7001")
     await link_pham(citizen)
     (ways,) = await citizen.text("dang ky tai khoan")
@@ -87,7 +87,7 @@ async def test_a_bank_account_registered_and_approved_on_zalo(zbot, fake, db):
     assert "****6666" in news.text and "888877776666" not in news.text
 
 
-async def test_a_volunteer_joins_and_logs_a_visit_on_zalo(zbot, fake, db):
+async def test_a_volunteer_joins_and_logs_a_visit_on_zalo(zbot, fake, db):  # noqa: F811
     code = new_volunteer_code()
     async with db.transaction() as tx:
         await tx.volunteers.create_invite(
@@ -126,7 +126,7 @@ async def test_a_volunteer_joins_and_logs_a_visit_on_zalo(zbot, fake, db):
     assert saved.text.startswith("Đã lưu.\nBạn đã giúp 1 trên 20 hộ.")
 
 
-async def test_an_officers_broadcast_reaches_zalo_users(zbot, fake, db):
+async def test_an_officers_broadcast_reaches_zalo_users(zbot, fake, db):  # noqa: F811
     citizen = Person(fake, "7201")
     await link_pham(citizen)
     other = Person(fake, "7202")  # Tư's son, in English
