@@ -157,6 +157,9 @@ MSG_SENT = _(
 )
 MSG_GONE = _("This person is no longer on your list, so the form was closed. Nothing was sent.")
 MSG_STALE = _("That button is no longer active. Here is the menu.")
+MSG_NOT_UNDERSTOOD = _(
+    "Sorry, I did not understand. Please tap one of the buttons below, or type its number."
+)
 MSG_NOTE = _("I can only read typed words and numbers, not pictures, stickers or voice messages.")
 # Status, one whole sentence per case.
 STATUS_NONE = _("{person}: no account was registered in this chat yet.")
@@ -806,6 +809,7 @@ async def on_text(ctx: Context, text: str) -> None:
 
             await _option(ctx, intent)
             return
+        ctx.say(ctx._(MSG_NOT_UNDERSTOOD))
         await ask_current(ctx)
 
 
@@ -887,6 +891,9 @@ async def _request_for_officer(
 ) -> BankRequest | None:
     codes = await _officer_communes(ctx)
     if codes is None:
+        await ctx.tx.audit.write(
+            "bank_request_refused", user_id=ctx.user.id, at=ctx.now, request_id=request_id
+        )
         return None
     req = await ctx.tx.bank_requests.get(request_id, reveal=reveal)
     if req is None or req.commune_code not in codes:
