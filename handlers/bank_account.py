@@ -35,7 +35,7 @@ from handlers.core import VN_TZ, Context
 from handlers.features import Feature
 from handlers.i18n import Translator, _
 from handlers.notify import notify
-from handlers.text import match_key
+from handlers.text import display_form, match_key
 from handlers.types import Attachment, Option, Reply
 from storage.records import BankRequest, Beneficiary, Link, NewBankRequest
 
@@ -483,7 +483,7 @@ async def receive_holder(ctx: Context, text: str) -> None:
     if link is None:
         _menu(ctx, ctx._(MSG_GONE))
         return
-    name = " ".join(text.split())
+    name = display_form(text)  # NFC, single spaces: as it is shown to the officer
     letters = sum(ch.isalpha() for ch in name)
     if letters < 2 or any(ch.isdigit() for ch in name) or len(name) > 100:
         ctx.say(ctx._(MSG_BAD_HOLDER, name=link.beneficiary.full_name), _nav(ctx))
