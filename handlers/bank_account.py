@@ -35,7 +35,7 @@ from handlers.core import VN_TZ, Context
 from handlers.features import Feature
 from handlers.i18n import Translator, _
 from handlers.notify import notify
-from handlers.text import match_key
+from handlers.text import display_form, match_key
 from handlers.types import Attachment, Option, Reply
 from storage.records import BankRequest, Beneficiary, Link, NewBankRequest
 
@@ -157,6 +157,9 @@ MSG_SENT = _(
 )
 MSG_GONE = _("This person is no longer on your list, so the form was closed. Nothing was sent.")
 MSG_STALE = _("That button is no longer active. Here is the menu.")
+MSG_NOT_UNDERSTOOD = _(
+    "Sorry, I did not understand. Please tap one of the buttons below, or type its number."
+)
 MSG_NOTE = _("I can only read typed words and numbers, not pictures, stickers or voice messages.")
 # Status, one whole sentence per case.
 STATUS_NONE = _("{person}: no account was registered in this chat yet.")
@@ -480,7 +483,7 @@ async def receive_holder(ctx: Context, text: str) -> None:
     if link is None:
         _menu(ctx, ctx._(MSG_GONE))
         return
-    name = " ".join(text.split())
+    name = display_form(text)  # NFC, single spaces: as it is shown to the officer
     letters = sum(ch.isalpha() for ch in name)
     if letters < 2 or any(ch.isdigit() for ch in name) or len(name) > 100:
         ctx.say(ctx._(MSG_BAD_HOLDER, name=link.beneficiary.full_name), _nav(ctx))
@@ -806,6 +809,7 @@ async def on_text(ctx: Context, text: str) -> None:
 
             await _option(ctx, intent)
             return
+        ctx.say(ctx._(MSG_NOT_UNDERSTOOD))
         await ask_current(ctx)
 
 
@@ -887,6 +891,9 @@ async def _request_for_officer(
 ) -> BankRequest | None:
     codes = await _officer_communes(ctx)
     if codes is None:
+        await ctx.tx.audit.write(
+            "bank_request_refused", user_id=ctx.user.id, at=ctx.now, request_id=request_id
+        )
         return None
     req = await ctx.tx.bank_requests.get(request_id, reveal=reveal)
     if req is None or req.commune_code not in codes:

@@ -8,6 +8,7 @@ the database until the page fetches them with ``GET /api/inbox``.
 
 from __future__ import annotations
 
+import base64
 import logging
 import secrets
 from collections.abc import Callable
@@ -28,11 +29,23 @@ MAX_TEXT = 2000
 
 
 def reply_json(reply: Reply) -> dict:
-    return {
+    out: dict = {
         "text": reply.text,
         "keyboard": reply.keyboard,
         "options": [{"id": o.id, "label": o.label} for o in reply.options],
     }
+    if reply.attachments:
+        # Images (a VietQR code) and files (a report, a list) as data URLs:
+        # the page shows the image or offers the file to save.
+        out["attachments"] = [
+            {
+                "kind": a.kind,
+                "filename": a.filename,
+                "url": f"data:{a.mime_type};base64,{base64.b64encode(a.data).decode('ascii')}",
+            }
+            for a in reply.attachments
+        ]
+    return out
 
 
 INBOX_BATCH = 20  # messages handed to the page per request

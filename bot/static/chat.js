@@ -67,10 +67,32 @@
     return true;
   }
 
+  // An image is shown; any other file is offered to save. Only data: URLs.
+  function attachment(a) {
+    if (String(a.url).indexOf("data:") !== 0) { return null; }
+    var div = document.createElement("div");
+    div.className = "msg bot attachment";
+    if (a.kind === "image") {
+      var img = document.createElement("img");
+      img.src = a.url;
+      img.alt = a.filename;
+      div.appendChild(img);
+    } else {
+      var link = document.createElement("a");
+      link.href = a.url;
+      link.download = a.filename;
+      link.textContent = "📎 " + a.filename;
+      div.appendChild(link);
+    }
+    log.appendChild(div);
+    return div;
+  }
+
   function render(replies) {
     var last = null;
     replies.forEach(function (r) {
       last = bubble(r.text, "bot");
+      (r.attachments || []).forEach(function (a) { last = attachment(a) || last; });
       if (!r.options || !r.options.length) { return; }
       if (r.keyboard === "menu") {
         menu.replaceChildren.apply(menu, r.options.map(optionButton));
