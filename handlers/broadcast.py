@@ -28,7 +28,7 @@ from handlers.core import VN_TZ, Context
 from handlers.dates import parse_send_time
 from handlers.features import Feature
 from handlers.i18n import Translator, _
-from handlers.notify import notify
+from handlers.notify import notify_many
 from handlers.text import words
 from handlers.types import Attachment, Option
 from storage.broadcasts import Broadcast, Delivery, Reach
@@ -434,20 +434,17 @@ async def send(ctx: Context, send_at: datetime | None = None) -> None:
         body = text_en if t.locale == "en" and text_en else text_vi
         return t.gettext(MSG_HEADER, commune=commune.name, text=body)
 
-    queued = 0
-    for uid in reach.user_ids:
-        if await notify(
-            ctx.tx,
-            ctx.catalogs,
-            user_id=uid,
-            key=f"broadcast:{bid}:{uid}",
-            kind="broadcast",
-            message=message,
-            now=ctx.now,
-            not_before=when,
-            broadcast_id=bid,
-        ):
-            queued += 1
+    queued = await notify_many(
+        ctx.tx,
+        ctx.catalogs,
+        user_ids=reach.user_ids,
+        key=lambda uid: f"broadcast:{bid}:{uid}",
+        kind="broadcast",
+        message=message,
+        now=ctx.now,
+        not_before=when,
+        broadcast_id=bid,
+    )
     await ctx.tx.audit.write(
         "broadcast",
         user_id=ctx.user.id,
@@ -562,6 +559,8 @@ def _mask_account(external_id: str) -> str:
 
 
 def _recipient(t: Translator, d: Delivery) -> str:
+    if len(d.linked_names) == 1:
+        return mask_name(d.linked_names[0])
     if d.linked_names:
         return t.join([mask_name(n) for n in d.linked_names])
     return mask_name(d.display_name or "")
