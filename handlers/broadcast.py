@@ -259,7 +259,7 @@ def _when_text(t: Translator, moment: datetime) -> str:
 # ---------------------------------------------------------------- steps
 
 
-async def home(ctx: Context) -> None:
+async def home(ctx: Context, note: str | None = None) -> None:
     communes = await _communes(ctx)
     if not communes:
         _menu(ctx, ctx._(MSG_ONLY_OFFICERS))
@@ -271,10 +271,8 @@ async def home(ctx: Context) -> None:
     for b in recent:
         label = f"#{b.id} · {ctx.t.date(b.send_at.astimezone(VN_TZ).date())} · {b.text_vi[:30]}"
         options.append(Option(f"bc:show:{b.id}", label))
-    ctx.say(
-        ctx._(MSG_HOME if recent else MSG_HOME_EMPTY, commune=names),
-        options + _nav(ctx, back=False),
-    )
+    text = ctx._(MSG_HOME if recent else MSG_HOME_EMPTY, commune=names)
+    ctx.say(f"{note}\n{text}" if note else text, options + _nav(ctx, back=False))
 
 
 async def start_new(ctx: Context) -> None:
@@ -490,9 +488,7 @@ async def show(ctx: Context, bid: int) -> None:
         return
     b = await _mine(ctx, bid)
     if b is None:
-        await home(ctx)
-        ctx.replies.insert(0, ctx.replies.pop())  # keep the menu's options last
-        ctx.replies[0].text = ctx._(MSG_NOT_FOUND) + "\n" + ctx.replies[0].text
+        await home(ctx, ctx._(MSG_NOT_FOUND))
         return
     counts = await ctx.tx.broadcasts.counts(bid)
     text = ctx._(
