@@ -28,7 +28,7 @@ from handlers.core import VN_TZ, Context
 from handlers.dates import parse_send_time
 from handlers.features import Feature
 from handlers.i18n import Translator, _
-from handlers.notify import notify
+from handlers.notify import notify_many
 from handlers.text import words
 from handlers.types import Attachment, Option
 from storage.broadcasts import Broadcast, Delivery, Reach
@@ -259,7 +259,7 @@ def _when_text(t: Translator, moment: datetime) -> str:
 # ---------------------------------------------------------------- steps
 
 
-async def home(ctx: Context) -> None:
+async def home(ctx: Context, note: str | None = None) -> None:
     communes = await _communes(ctx)
     if not communes:
         _menu(ctx, ctx._(MSG_ONLY_OFFICERS))
@@ -271,10 +271,8 @@ async def home(ctx: Context) -> None:
     for b in recent:
         label = f"#{b.id} · {ctx.t.date(b.send_at.astimezone(VN_TZ).date())} · {b.text_vi[:30]}"
         options.append(Option(f"bc:show:{b.id}", label))
-    ctx.say(
-        ctx._(MSG_HOME if recent else MSG_HOME_EMPTY, commune=names),
-        options + _nav(ctx, back=False),
-    )
+    text = ctx._(MSG_HOME if recent else MSG_HOME_EMPTY, commune=names)
+    ctx.say(f"{note}\n{text}" if note else text, options + _nav(ctx, back=False))
 
 
 async def start_new(ctx: Context) -> None:
@@ -434,20 +432,17 @@ async def send(ctx: Context, send_at: datetime | None = None) -> None:
         body = text_en if t.locale == "en" and text_en else text_vi
         return t.gettext(MSG_HEADER, commune=commune.name, text=body)
 
-    queued = 0
-    for uid in reach.user_ids:
-        if await notify(
-            ctx.tx,
-            ctx.catalogs,
-            user_id=uid,
-            key=f"broadcast:{bid}:{uid}",
-            kind="broadcast",
-            message=message,
-            now=ctx.now,
-            not_before=when,
-            broadcast_id=bid,
-        ):
-            queued += 1
+    queued = await notify_many(
+        ctx.tx,
+        ctx.catalogs,
+        user_ids=reach.user_ids,
+        key=lambda uid: f"broadcast:{bid}:{uid}",
+        kind="broadcast",
+        message=message,
+        now=ctx.now,
+        not_before=when,
+        broadcast_id=bid,
+    )
     await ctx.tx.audit.write(
         "broadcast",
         user_id=ctx.user.id,
@@ -493,9 +488,7 @@ async def show(ctx: Context, bid: int) -> None:
         return
     b = await _mine(ctx, bid)
     if b is None:
-        await home(ctx)
-        ctx.replies.insert(0, ctx.replies.pop())  # keep the menu's options last
-        ctx.replies[0].text = ctx._(MSG_NOT_FOUND) + "\n" + ctx.replies[0].text
+        await home(ctx, ctx._(MSG_NOT_FOUND))
         return
     counts = await ctx.tx.broadcasts.counts(bid)
     text = ctx._(
@@ -562,6 +555,8 @@ def _mask_account(external_id: str) -> str:
 
 
 def _recipient(t: Translator, d: Delivery) -> str:
+    if len(d.linked_names) == 1:
+        return mask_name(d.linked_names[0])
     if d.linked_names:
         return t.join([mask_name(n) for n in d.linked_names])
     return mask_name(d.display_name or "")

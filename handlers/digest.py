@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from handlers.core import VN_TZ
 from handlers.i18n import Catalogs, Translator, _
-from handlers.notify import notify
+from handlers.notify import Message, notify_each
 from handlers.reminders import due, local_moment
 from storage import Tx
 from storage.records import Commune
@@ -115,7 +115,7 @@ async def queue_officer_digests(
     keys = [f"digest:{week}:{code}:{uid}" for uid, code in officers]
     done = await tx.outbox.existing(keys)
     renders: dict[str, list[Render]] = {}
-    queued = 0
+    items: list[tuple[int, str, Message]] = []
     today = now.astimezone(VN_TZ).date()
     for key, (uid, code) in zip(keys, officers, strict=True):
         if key in done:
@@ -133,6 +133,5 @@ async def queue_officer_digests(
             head = t.gettext(MSG_HEADER, commune=commune.name, date=t.date(today))
             return "\n\n".join([head, *(p(t) for p in parts)])
 
-        if await notify(tx, catalogs, user_id=uid, key=key, kind="digest", message=text, now=now):
-            queued += 1
-    return queued
+        items.append((uid, key, text))
+    return await notify_each(tx, catalogs, items, kind="digest", now=now)

@@ -56,3 +56,78 @@ async def notify(
         not_before=not_before,
         broadcast_id=broadcast_id,
     )
+
+
+async def notify_many(
+    tx: Tx,
+    catalogs: Catalogs,
+    *,
+    user_ids: Sequence[int],
+    key: Callable[[int], str],
+    kind: str,
+    message: Message,
+    now: datetime,
+    options: Sequence[tuple[str, str]] = (),
+    not_before: datetime | None = None,
+    broadcast_id: int | None = None,
+    **params: object,
+) -> int:
+    """:func:`notify` for many recipients of one message (a broadcast): the
+    text is built once per language and the rows go in as multi-row INSERTs.
+    ``key(user_id)`` gives each recipient's idempotency key. Returns how many
+    messages were queued."""
+    locales = await tx.users.locales(list(user_ids))
+    texts: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    rows: dict[tuple[str, ...], list[tuple[str, int, str]]] = {}
+    for uid in user_ids:
+        if uid not in locales:
+            continue
+        t = catalogs.get(locales[uid])
+        if t.locale not in texts:
+            text = message(t) if callable(message) else t.gettext(message, **params)
+            texts[t.locale] = (text, [(oid, t.gettext(label)) for oid, label in options])
+        text, labels = texts[t.locale]
+        rows.setdefault((t.locale,), []).append((key(uid), uid, text))
+    queued = 0
+    for (locale,), batch in rows.items():
+        queued += await tx.outbox.enqueue_many(
+            batch,
+            kind=kind,
+            now=now,
+            not_before=not_before,
+            options=texts[locale][1],
+            broadcast_id=broadcast_id,
+        )
+    return queued
+
+
+async def notify_each(
+    tx: Tx,
+    catalogs: Catalogs,
+    items: Sequence[tuple[int, str, Message]],
+    *,
+    kind: str,
+    now: datetime,
+    options: Sequence[tuple[str, str]] = (),
+) -> int:
+    """:func:`notify` for many (user id, key, message) items of one kind, each
+    built in its recipient's language, written in multi-row INSERTs
+    (reminders to a whole commune). Returns how many were queued."""
+    locales = await tx.users.locales(list({uid for uid, _k, _m in items}))
+    batches: dict[str, list[tuple[str, int, str]]] = {}
+    for uid, key, message in items:
+        if uid not in locales:
+            continue
+        t = catalogs.get(locales[uid])
+        text = message(t) if callable(message) else t.gettext(message)
+        batches.setdefault(t.locale, []).append((key, uid, text))
+    queued = 0
+    for locale, batch in batches.items():
+        t = catalogs.get(locale)
+        queued += await tx.outbox.enqueue_many(
+            batch,
+            kind=kind,
+            now=now,
+            options=[(oid, t.gettext(label)) for oid, label in options],
+        )
+    return queued

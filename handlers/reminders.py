@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 
 from handlers.core import VN_TZ
 from handlers.i18n import Catalogs, Translator, _
-from handlers.notify import notify
+from handlers.notify import Message, notify_each
 from storage import Tx
 from storage.records import Beneficiary, Commune, Payment
 
@@ -104,7 +104,7 @@ async def _payday(
     keys = [f"payday:{period}:{ben.id}:{uid}" for uid, ben, _p in candidates]
     done = await tx.outbox.existing(keys)
     today = now.astimezone(VN_TZ).date()
-    queued = 0
+    items: list[tuple[int, str, Message]] = []
     for key, (uid, ben, payment) in zip(keys, candidates, strict=True):
         if key in done:
             continue
@@ -122,18 +122,10 @@ async def _payday(
                 date=t.date(payday),
             )
 
-        if await notify(
-            tx,
-            catalogs,
-            user_id=uid,
-            key=key,
-            kind="reminder_payday",
-            message=text,
-            options=[CHECK_OPTION],
-            now=now,
-        ):
-            queued += 1
-    return queued
+        items.append((uid, key, text))
+    return await notify_each(
+        tx, catalogs, items, kind="reminder_payday", now=now, options=[CHECK_OPTION]
+    )
 
 
 async def queue_health_insurance_reminders(
@@ -153,6 +145,7 @@ async def queue_health_insurance_reminders(
                 key = f"hi_expiry:{days}:{ben.id}:{expiry.isoformat()}:{uid}"
                 pending.append((key, uid, ben, expiry))
         done = await tx.outbox.existing([p[0] for p in pending])
+        items: list[tuple[int, str, Message]] = []
         for key, uid, ben, expiry in pending:
             if key in done:
                 continue
@@ -165,10 +158,8 @@ async def queue_health_insurance_reminders(
                     days=(expiry - today).days,
                 )
 
-            if await notify(
-                tx, catalogs, user_id=uid, key=key, kind="reminder_insurance", message=text, now=now
-            ):
-                queued += 1
+            items.append((uid, key, text))
+        queued += await notify_each(tx, catalogs, items, kind="reminder_insurance", now=now)
     return queued
 
 

@@ -268,19 +268,21 @@ class BroadcastStore(_Store):
             )
         ).all()
         names: dict[int, list[str]] = {}
-        user_ids = [r.user_id for r in rows]
-        for start in range(0, len(user_ids), 500):
-            linked = await self.session.execute(
-                select(LinkRow.user_id, BeneficiaryRow.full_name)
-                .join(BeneficiaryRow, BeneficiaryRow.id == LinkRow.beneficiary_id)
-                .where(
-                    LinkRow.user_id.in_(user_ids[start : start + 500]),
-                    BeneficiaryRow.commune_code == commune_code,
-                )
-                .order_by(LinkRow.id)
+        # From the broadcast's rows to their users' links: the outbox index
+        # leads, so a large commune costs one probe per recipient.
+        linked = await self.session.execute(
+            select(LinkRow.user_id, BeneficiaryRow.full_name)
+            .select_from(OutboxRow)
+            .join(LinkRow, LinkRow.user_id == OutboxRow.user_id)
+            .join(BeneficiaryRow, BeneficiaryRow.id == LinkRow.beneficiary_id)
+            .where(
+                OutboxRow.broadcast_id == broadcast_id,
+                BeneficiaryRow.commune_code == commune_code,
             )
-            for uid, name in linked.all():
-                names.setdefault(uid, []).append(name)
+            .order_by(LinkRow.id)
+        )
+        for uid, name in linked.all():
+            names.setdefault(uid, []).append(name)
         return [
             Delivery(
                 user_id=r.user_id,

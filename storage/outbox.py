@@ -120,6 +120,44 @@ class OutboxStore(_Store):
         result = await conn.execute(stmt)
         return bool(result.rowcount)
 
+    async def enqueue_many(
+        self,
+        messages: list[tuple[str, int, str]],
+        *,
+        kind: str,
+        now: datetime,
+        not_before: datetime | None = None,
+        options: list[tuple[str, str]] | None = None,
+        broadcast_id: int | None = None,
+    ) -> int:
+        """Add many messages of one kind ((key, user id, text) each) in
+        multi-row INSERTs, skipping keys already there; returns how many were
+        added."""
+        conn = await self.session.connection()
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        common = {
+            "kind": kind,
+            "options": json.dumps([list(o) for o in options or []], ensure_ascii=False),
+            "created_at": now.astimezone(UTC),
+            "not_before": (not_before or now).astimezone(UTC),
+            "status": "pending",
+            "attempts": 0,
+            "broadcast_id": broadcast_id,
+        }
+        stmt = dialect.insert(OutboxRow).on_conflict_do_nothing(index_elements=["key"])
+        keys = [key for key, _uid, _text in messages]
+        before = await self.existing(keys)
+        rows = [
+            {"key": key, "user_id": uid, "text": text, **common}
+            for key, uid, text in messages
+            if key not in before
+        ]
+        if rows:
+            # executemany: SQLAlchemy batches it into multi-row INSERTs.
+            await conn.execute(stmt, rows)
+        added = len(rows)
+        return added
+
     async def for_user(self, user_id: int) -> list[OutboxMessage]:
         rows = (
             await self.session.execute(

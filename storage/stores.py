@@ -423,6 +423,18 @@ class UserStore(_Store):
         row = await self.session.get(UserRow, user_id)
         return self._record(row) if row else None
 
+    async def locales(self, user_ids: list[int]) -> dict[int, str]:
+        """The language of each of these users who still exists."""
+        out: dict[int, str] = {}
+        for start in range(0, len(user_ids), 500):
+            rows = await self.session.execute(
+                select(UserRow.id, UserRow.locale).where(
+                    UserRow.id.in_(user_ids[start : start + 500])
+                )
+            )
+            out.update({uid: locale for uid, locale in rows.all()})
+        return out
+
     async def get_or_create(
         self, channel: str, external_id: str, locale: str, display_name: str | None = None
     ) -> tuple[User, bool]:
