@@ -163,7 +163,7 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
             webhook_secret=zalo_webhook_secret(settings),
         )
         web_app.add_routes(zalo.routes())
-    return App(settings, db, catalogs, dispatcher, web_app, telegram, zalo, media)
+    return App(settings, db, catalogs, dispatcher, web_app, telegram, zalo=zalo, media=media)
 
 
 async def _healthz(request: web.Request) -> web.Response:
