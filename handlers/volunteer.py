@@ -764,9 +764,8 @@ async def save_visit(ctx: Context) -> None:
             Option("vol:visit", ctx._("📝 Log another visit")),
             Option("vol:edit", ctx._("✏️ Edit this visit")),
             Option("vol:undo", ctx._("↩️ Undo this visit")),
-            *main_menu(ctx),
+            *nav(ctx, back=False),
         ],
-        keyboard="menu",
     )
 
 
@@ -869,16 +868,15 @@ async def show_progress(ctx: Context) -> None:
         return
     facts = await ctx.tx.volunteers.facts(volunteer_id=ctx.user.id)
     helped = {f.household.id for f in facts}
+    # Households for which each service is done (a second "done" for the
+    # same household counts once).
     done: Counter[str] = Counter()
-    started: Counter[str] = Counter()
     seen: set[tuple[int, str]] = set()
     for f in facts:
         for key, result in f.visit.services.items():
             if result == "done" and (f.household.id, key) not in seen:
                 seen.add((f.household.id, key))
                 done[key] += 1
-            elif result == "followup":
-                started[key] += 1
     lines = [
         ctx._("You have helped {count} of {target} households.", count=len(helped), target=TARGET)
     ]
@@ -911,10 +909,14 @@ async def show_progress(ctx: Context) -> None:
     if later:
         lines.append(ctx._("Follow-ups planned later: {count}.", count=later))
     ctx.goto("menu")
-    options = [
-        Option(f"vol:hh:{f.household.id}", _household_label(ctx, f.household)) for f in due[:5]
-    ]
-    ctx.say("\n".join(lines), [*options, *main_menu(ctx)], keyboard="menu")
+    if due:
+        # A tap on a household starts its visit.
+        options = [
+            Option(f"vol:hh:{f.household.id}", _household_label(ctx, f.household)) for f in due[:5]
+        ]
+        ctx.say("\n".join(lines), [*options, *nav(ctx, back=False)])
+    else:
+        ctx.say("\n".join(lines), main_menu(ctx), keyboard="menu")
 
 
 async def queue_followup_reminders(tx: Tx, catalogs: Catalogs, now: datetime) -> int:
