@@ -6,6 +6,7 @@ Each browser gets its own identity from a random cookie. The page talks to
 
 from __future__ import annotations
 
+import base64
 import logging
 import secrets
 from pathlib import Path
@@ -23,11 +24,24 @@ MAX_TEXT = 2000
 
 
 def reply_json(reply: Reply) -> dict:
-    return {
+    out: dict = {
         "text": reply.text,
         "keyboard": reply.keyboard,
         "options": [{"id": o.id, "label": o.label} for o in reply.options],
     }
+    if reply.attachments:
+        # A chart or a spreadsheet, inline as base64: the page shows an image
+        # or offers the file to save.
+        out["attachments"] = [
+            {
+                "kind": a.kind,
+                "filename": a.filename,
+                "mime_type": a.mime_type,
+                "data": base64.b64encode(a.data).decode("ascii"),
+            }
+            for a in reply.attachments
+        ]
+    return out
 
 
 class WebChat:

@@ -67,10 +67,31 @@
     return true;
   }
 
+  // A chart is shown; a file (a spreadsheet) is offered as a download link.
+  function attachment(a) {
+    var url = "data:" + a.mime_type + ";base64," + a.data;
+    var el;
+    if (a.kind === "image") {
+      el = document.createElement("img");
+      el.src = url;
+      el.alt = a.filename;
+      el.className = "attachment";
+    } else {
+      el = document.createElement("a");
+      el.href = url;
+      el.download = a.filename;
+      el.textContent = "📎 " + a.filename;
+      el.className = "msg bot attachment";
+    }
+    log.appendChild(el);
+    return el;
+  }
+
   function render(replies) {
     var last = null;
     replies.forEach(function (r) {
       last = bubble(r.text, "bot");
+      (r.attachments || []).forEach(function (a) { last = attachment(a); });
       if (!r.options || !r.options.length) { return; }
       if (r.keyboard === "menu") {
         menu.replaceChildren.apply(menu, r.options.map(optionButton));
