@@ -35,7 +35,7 @@ from handlers.features import Feature
 from handlers.i18n import Catalogs, Translator, _
 from handlers.notify import notify
 from handlers.officer import CODE_ALPHABET
-from handlers.text import words
+from handlers.text import match_key, words
 from handlers.types import Attachment, Option
 from storage import Tx
 from storage.volunteers import Household, VisitFact, Volunteer
@@ -1121,7 +1121,10 @@ class Report:
         by_vol: dict[int, set[int]] = defaultdict(set)
         visits_by_vol: Counter[int] = Counter()
         helpers: dict[int, set[int]] = defaultdict(set)
-        self.villages: dict[str, set[int]] = defaultdict(set)
+        # Villages typed with or without diacritics are one village, shown
+        # in the form with diacritics when someone typed it so.
+        by_key: dict[str, set[int]] = defaultdict(set)
+        shown: dict[str, str] = {}
         self.done_all: Counter[str] = Counter()
         self.done_month: Counter[str] = Counter()
         self.followup_open: list[VisitFact] = []
@@ -1130,7 +1133,10 @@ class Report:
                 by_vol[f.visit.volunteer_id].add(f.household.id)
                 visits_by_vol[f.visit.volunteer_id] += 1
                 helpers[f.household.id].add(f.visit.volunteer_id)
-            self.villages[f.household.village].add(f.household.id)
+            key = match_key(f.household.village)
+            by_key[key].add(f.household.id)
+            if key not in shown or shown[key] == key or shown[key].isascii():
+                shown[key] = f.household.village
             for key, result in f.visit.services.items():
                 if result == "done":
                     self.done_all[key] += 1
@@ -1140,6 +1146,7 @@ class Report:
                 f.visit.followup_on is not None or "followup" in f.visit.services.values()
             ):
                 self.followup_open.append(f)
+        self.villages = {shown[key]: hhs for key, hhs in by_key.items()}
         self.by_vol = by_vol
         self.visits_by_vol = visits_by_vol
         self.units: dict[str, tuple[int, set[int]]] = {}
