@@ -322,6 +322,9 @@ async def _demo(count: int, serve_after: bool) -> None:
                 "point BOT_DEMO_DATABASE_URL at an empty database"
             )
         samples = await seed_demo(db, count=count)
+        from bot.volunteers import demo_codes
+
+        volunteer_code, officer_code = await demo_codes(db)
     finally:
         await db.dispose()
     lines = [
@@ -339,6 +342,11 @@ async def _demo(count: int, serve_after: bool) -> None:
         "",
         "Also try: a wrong date five times (the check pauses), “tien thang nay ve chua” typed",
         "without diacritics, the language button, and “👪 People I ask for” → “Forget me”.",
+        "",
+        f"As a “1+20” volunteer: in another browser (or a private window) type {volunteer_code},",
+        "agree, give a name and a phone number, then “📝 Ghi lần thăm hộ” (log a visit).",
+        f"As the commune officer: in a third browser type {officer_code}, then",
+        "“📊 Báo cáo tình nguyện viên” (volunteer report), the Excel file and the chart.",
         "",
     ]
     print("\n".join(lines), flush=True)

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import ConfigError, load_settings
 from handlers.i18n import Catalogs, _
+from handlers.officer import new_invite_code
+from handlers.officer import pretty_code as pretty_officer_code
 from handlers.volunteer import mask_phone, new_volunteer_code, pretty_code
 from storage import Database, Vault
 
@@ -108,3 +110,26 @@ async def _invite(db: Database, t, args: argparse.Namespace, code_: str, name: s
         print(t.gettext(_("  Telegram: send the bot  /start {code}"), code=code))
     print(t.gettext(_("  Any channel: type the code  {code}"), code=pretty_code(code)))
     return 0
+
+
+async def demo_codes(db: Database, commune_code: str = "99001") -> tuple[str, str]:
+    """A volunteer code and an officer invite for the demo commune, as typed."""
+    now = datetime.now(UTC)
+    volunteer, officer = new_volunteer_code(), new_invite_code()
+    async with db.transaction() as tx:
+        await tx.volunteers.create_invite(
+            volunteer,
+            commune_code=commune_code,
+            unit="Chi đoàn thôn Đông",
+            max_uses=50,
+            now=now,
+            expires_at=now + timedelta(days=30),
+        )
+        await tx.officers.create_invite(
+            officer,
+            commune_code=commune_code,
+            name="Trần Văn Bình",
+            now=now,
+            expires_at=now + timedelta(days=30),
+        )
+    return pretty_code(volunteer), pretty_officer_code(officer)

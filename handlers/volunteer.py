@@ -35,7 +35,7 @@ from handlers.features import Feature
 from handlers.i18n import Catalogs, Translator, _
 from handlers.notify import notify
 from handlers.officer import CODE_ALPHABET
-from handlers.text import words
+from handlers.text import match_key, words
 from handlers.types import Attachment, Option
 from storage import Tx
 from storage.volunteers import Household, VisitFact, Volunteer
@@ -764,9 +764,8 @@ async def save_visit(ctx: Context) -> None:
             Option("vol:visit", ctx._("📝 Log another visit")),
             Option("vol:edit", ctx._("✏️ Edit this visit")),
             Option("vol:undo", ctx._("↩️ Undo this visit")),
-            *main_menu(ctx),
+            *nav(ctx, back=False),
         ],
-        keyboard="menu",
     )
 
 
@@ -869,16 +868,15 @@ async def show_progress(ctx: Context) -> None:
         return
     facts = await ctx.tx.volunteers.facts(volunteer_id=ctx.user.id)
     helped = {f.household.id for f in facts}
+    # Households for which each service is done (a second "done" for the
+    # same household counts once).
     done: Counter[str] = Counter()
-    started: Counter[str] = Counter()
     seen: set[tuple[int, str]] = set()
     for f in facts:
         for key, result in f.visit.services.items():
             if result == "done" and (f.household.id, key) not in seen:
                 seen.add((f.household.id, key))
                 done[key] += 1
-            elif result == "followup":
-                started[key] += 1
     lines = [
         ctx._("You have helped {count} of {target} households.", count=len(helped), target=TARGET)
     ]
@@ -911,10 +909,14 @@ async def show_progress(ctx: Context) -> None:
     if later:
         lines.append(ctx._("Follow-ups planned later: {count}.", count=later))
     ctx.goto("menu")
-    options = [
-        Option(f"vol:hh:{f.household.id}", _household_label(ctx, f.household)) for f in due[:5]
-    ]
-    ctx.say("\n".join(lines), [*options, *main_menu(ctx)], keyboard="menu")
+    if due:
+        # A tap on a household starts its visit.
+        options = [
+            Option(f"vol:hh:{f.household.id}", _household_label(ctx, f.household)) for f in due[:5]
+        ]
+        ctx.say("\n".join(lines), [*options, *nav(ctx, back=False)])
+    else:
+        ctx.say("\n".join(lines), main_menu(ctx), keyboard="menu")
 
 
 async def queue_followup_reminders(tx: Tx, catalogs: Catalogs, now: datetime) -> int:
@@ -1119,7 +1121,10 @@ class Report:
         by_vol: dict[int, set[int]] = defaultdict(set)
         visits_by_vol: Counter[int] = Counter()
         helpers: dict[int, set[int]] = defaultdict(set)
-        self.villages: dict[str, set[int]] = defaultdict(set)
+        # Villages typed with or without diacritics are one village, shown
+        # in the form with diacritics when someone typed it so.
+        by_key: dict[str, set[int]] = defaultdict(set)
+        shown: dict[str, str] = {}
         self.done_all: Counter[str] = Counter()
         self.done_month: Counter[str] = Counter()
         self.followup_open: list[VisitFact] = []
@@ -1128,7 +1133,10 @@ class Report:
                 by_vol[f.visit.volunteer_id].add(f.household.id)
                 visits_by_vol[f.visit.volunteer_id] += 1
                 helpers[f.household.id].add(f.visit.volunteer_id)
-            self.villages[f.household.village].add(f.household.id)
+            key = match_key(f.household.village)
+            by_key[key].add(f.household.id)
+            if key not in shown or shown[key] == key or shown[key].isascii():
+                shown[key] = f.household.village
             for key, result in f.visit.services.items():
                 if result == "done":
                     self.done_all[key] += 1
@@ -1138,6 +1146,7 @@ class Report:
                 f.visit.followup_on is not None or "followup" in f.visit.services.values()
             ):
                 self.followup_open.append(f)
+        self.villages = {shown[key]: hhs for key, hhs in by_key.items()}
         self.by_vol = by_vol
         self.visits_by_vol = visits_by_vol
         self.units: dict[str, tuple[int, set[int]]] = {}
