@@ -116,8 +116,7 @@ class Scheduler:
 
 
 def default_jobs(settings: Settings, limits: Limits | None = None) -> list[Job]:
-    """The bot's scheduled jobs. Another capability adds its own in one line
-    (e.g. volunteers' follow-up reminders)."""
+    """The bot's scheduled jobs; another capability adds its own in one line."""
     from handlers.digest import DigestRules, queue_officer_digests
     from handlers.reminders import (
         ReminderRules,
@@ -125,6 +124,7 @@ def default_jobs(settings: Settings, limits: Limits | None = None) -> list[Job]:
         queue_health_insurance_reminders,
         queue_payment_reminders,
     )
+    from handlers.volunteer import queue_followup_reminders
 
     rules = ReminderRules(
         payment_days_before=settings.payment_reminder_days,
@@ -142,4 +142,5 @@ def default_jobs(settings: Settings, limits: Limits | None = None) -> list[Job]:
         Job("insurance_reminders", partial(queue_health_insurance_reminders, rules=rules)),
         Job("officer_digests", partial(queue_officer_digests, rules=digest)),
         Job("purge_auth_attempts", partial(purge_auth_attempts, window=window), timedelta(days=1)),
+        Job("followup_reminders", queue_followup_reminders),
     ]

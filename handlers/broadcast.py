@@ -123,7 +123,7 @@ AUDIENCE_LABELS = {
     "category": _("One category of beneficiaries"),
     "village": _("One village"),
     "file": _("A list of citizen IDs or phone numbers (file)"),
-    "volunteers": _("Volunteers (not available yet)"),
+    "volunteers": _("The commune's “1+20” volunteers"),
 }
 # The audience as the preview and the status name it.
 AUDIENCE_NAMES = {
@@ -207,7 +207,8 @@ async def _file(ctx: Context, commune: str, draft: dict) -> Reach | None:
 
 
 async def _volunteers(ctx: Context, commune: str, draft: dict) -> Reach | None:
-    return None  # no volunteer records yet
+    active = [v for v in await ctx.tx.volunteers.of_communes([commune]) if v.active]
+    return Reach([v.user_id for v in active], len(active), 0)
 
 
 AUDIENCES: dict[str, AudienceQuery] = {
@@ -304,9 +305,7 @@ def ask_audience(ctx: Context, note: str | None = None) -> None:
 
 async def choose_audience(ctx: Context, kind: str) -> None:
     commune = str(ctx.state.data.get("commune"))
-    if kind == "volunteers":
-        ask_audience(ctx, ctx._(MSG_NOT_AVAILABLE))
-    elif kind == "category":
+    if kind == "category":
         choices = await ctx.tx.broadcasts.categories(commune)
         if not choices:
             ask_audience(ctx, ctx._(MSG_NO_CATEGORIES))

@@ -36,6 +36,15 @@ MSG_EXPIRING = _("Health-insurance cards expiring in the next {days} days: {coun
 MSG_NO_EXPIRING = _("No health-insurance cards expire in the next {days} days.")
 MSG_EXPIRING_LINE = _("{name}: {date}")
 MSG_MORE = _("… and {count} more.")
+MSG_BANK_REQUESTS = _(
+    "Bank-account registrations waiting for your review: {count}. Type /requests to see them."
+)
+MSG_NO_BANK_REQUESTS = _("No bank-account registrations are waiting for review.")
+MSG_VISITS = _(
+    "“1+20” volunteers in the last 7 days: {visits} visits to {households} households, "
+    "by {volunteers} volunteers."
+)
+MSG_NO_VISITS = _("No “1+20” volunteer visits were recorded in the last 7 days.")
 EXPIRY_DAYS = 30
 
 
@@ -89,7 +98,36 @@ async def expiring_cards(tx: Tx, commune: Commune, now: datetime) -> Render | No
     return render
 
 
-SECTIONS: list[Section] = [payment_problems, expiring_cards]
+async def pending_bank_requests(tx: Tx, commune: Commune, now: datetime) -> Render | None:
+    count = await tx.bank_requests.count_pending([commune.code])
+
+    def render(t: Translator) -> str:
+        if not count:
+            return t.gettext(MSG_NO_BANK_REQUESTS)
+        return t.gettext(MSG_BANK_REQUESTS, count=count)
+
+    return render
+
+
+async def volunteer_activity(tx: Tx, commune: Commune, now: datetime) -> Render | None:
+    visits, households, volunteers = await tx.volunteers.activity(
+        commune.code, now - timedelta(days=7)
+    )
+
+    def render(t: Translator) -> str:
+        if not visits:
+            return t.gettext(MSG_NO_VISITS)
+        return t.gettext(MSG_VISITS, visits=visits, households=households, volunteers=volunteers)
+
+    return render
+
+
+SECTIONS: list[Section] = [
+    payment_problems,
+    pending_bank_requests,
+    expiring_cards,
+    volunteer_activity,
+]
 
 
 def week_moment(now: datetime, rules: DigestRules) -> tuple[str, datetime]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from storage.models import BankRequestRow, BeneficiaryRow, PaymentMethodHistoryRow
 from storage.records import BankChange, BankRequest, NewBankRequest
@@ -114,6 +114,18 @@ class BankRequestStore(_Store):
             )
         ).first()
         return self._record(found[0], found[1]) if found else None
+
+    async def count_pending(self, commune_codes: list[str]) -> int:
+        return int(
+            (
+                await self.session.execute(
+                    select(func.count()).where(
+                        BankRequestRow.commune_code.in_(commune_codes),
+                        BankRequestRow.status == "pending",
+                    )
+                )
+            ).scalar_one()
+        )
 
     async def pending_in(self, commune_codes: list[str], limit: int = 20) -> list[BankRequest]:
         rows = (

@@ -475,6 +475,22 @@ class VolunteerStore(_Store):
             )
         return out
 
+    async def activity(self, commune_code: str, since: datetime) -> tuple[int, int, int]:
+        """(visits, households visited, volunteers who visited) in the commune
+        since ``since``."""
+        row = (
+            await self.session.execute(
+                select(
+                    func.count(VisitRow.id),
+                    func.count(func.distinct(VisitRow.household_id)),
+                    func.count(func.distinct(VisitRow.volunteer_id)),
+                )
+                .join(HouseholdRow, HouseholdRow.id == VisitRow.household_id)
+                .where(HouseholdRow.commune_code == commune_code, VisitRow.visited_at >= since)
+            )
+        ).one()
+        return int(row[0]), int(row[1]), int(row[2])
+
     async def due_followups(self, today: date) -> list[tuple[Visit, Household]]:
         """Open follow-ups due on or before ``today`` not yet reminded, of
         active volunteers: the latest visit of its household asked for one."""

@@ -112,6 +112,7 @@ async def test_the_app_starts_and_stops_its_scheduler(database_url, seeded, cloc
         "insurance_reminders",
         "officer_digests",
         "purge_auth_attempts",
+        "followup_reminders",
     ]
     await app.start()
     for _ in range(100):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from openpyxl import load_workbook
 from sqlalchemy import select, update
@@ -94,7 +94,7 @@ async def test_everyone_bilingual_preview_and_send_now(dispatcher, db, seeded):
     assert "Chưa có thông báo nào" in officer.text
     await officer.say("soan thong bao moi")  # without diacritics
     assert "Gửi thông báo cho ai?" in officer.text
-    assert "Tình nguyện viên (chưa có)" in [label for _id, label in officer.options]
+    assert "Tình nguyện viên “1+20” của xã" in [label for _id, label in officer.options]
     await officer.say("1")  # the first option by its number: everyone
     assert "Xin gõ nội dung thông báo bằng tiếng Việt" in officer.text
     await officer.say("Mời bà con họp thôn lúc 8 giờ sáng mai.")
@@ -160,12 +160,44 @@ async def test_each_audience_reaches_its_people_and_vietnamese_goes_to_all(dispa
     assert set(rows) == {"pham", "son"}
     # No English version: the English-speaking son gets the Vietnamese.
     assert rows["son"].text == "📣 Message from Xã Hòa An:\nHọp thôn Đông tối nay."
-    # Volunteers are not available yet: said, and the audience asked again.
+    # The commune's active volunteers: one joined, one stopped, one elsewhere.
+    from handlers.volunteer import new_volunteer_code
+
+    async with db.transaction() as tx:
+        ids = {}
+        for who, commune in (("hoa", "99001"), ("nam", "99001"), ("far", "99002")):
+            if commune == "99002":
+                from storage.records import Commune
+
+                await tx.communes.upsert(
+                    Commune("99002", "Xã Khác", "99", "Tỉnh Thử", None, None, None)
+                )
+            code = new_volunteer_code()
+            await tx.volunteers.create_invite(
+                code, commune_code=commune, unit="Chi đoàn", max_uses=5, now=NOW,
+                expires_at=NOW + timedelta(days=7),
+            )  # fmt: skip
+            _outcome, invite = await tx.volunteers.check_invite(code, NOW)
+            user, _ = await tx.users.get_or_create("web", f"vol-{who}", "vi")
+            await tx.volunteers.register(
+                user.id, invite.id, name=who, phone="+84987000111", now=NOW
+            )
+            ids[who] = user.id
+        await tx.volunteers.deactivate(ids["nam"], ["99001"])
     await officer.tap("bc:menu")
     await officer.tap("bc:new")
     await officer.tap("bc:aud:volunteers")
-    assert "Chưa gửi được thông báo cho tình nguyện viên" in officer.text
-    assert "Gửi thông báo cho ai?" in officer.text
+    await officer.say("Tập huấn tình nguyện viên sáng thứ bảy.")
+    await officer.tap("bc:skip_en")
+    assert "1 người trên bot sẽ nhận" in officer.text
+    await officer.tap("bc:send")
+    async with db.transaction() as tx:
+        got = await tx.outbox.for_user(ids["hoa"])
+        assert [m.text for m in got] == [
+            "📣 Thông báo từ Xã Hòa An:\nTập huấn tình nguyện viên sáng thứ bảy."
+        ]
+        assert await tx.outbox.for_user(ids["nam"]) == []
+        assert await tx.outbox.for_user(ids["far"]) == []
 
 
 async def test_scheduling_status_and_cancel(dispatcher, db, seeded, clock):

@@ -222,6 +222,30 @@ async def test_weekly_digest_once_per_officer_per_week(dispatcher, db, seeded, c
             .values(status="failed", note="sai số tài khoản")
         )
     await _expires(db, seeded["pham"], date(2026, 12, 1))
+    # A bank account waiting for review, and a volunteer's visits this week.
+    from storage.records import NewBankRequest
+
+    async with db.transaction() as tx:
+        requester, _ = await tx.users.get_or_create("web", "pham-daughter", "vi")
+        await tx.bank_requests.submit(
+            NewBankRequest(
+                seeded["tu"], requester.id, "970405", "Agribank", "1234567890",
+                "Lê Văn Tư", True, None,
+            ),
+            NOW,
+        )  # fmt: skip
+        volunteer, _ = await tx.users.get_or_create("web", "volunteer", "vi")
+        for head, when in (("Nguyễn Văn Nam", 1), ("Trần Thị Lan", 2), ("Lê Văn Ba", 20)):
+            household = await tx.volunteers.add_household(
+                commune_code="99001", volunteer_id=volunteer.id, head_name=head,
+                village="Thôn Đông", phone=None, members=3, location=None,
+                now=vn(2026, 11, 23, 7, 30) - timedelta(days=when),
+            )  # fmt: skip
+            await tx.volunteers.add_visit(
+                household_id=household, volunteer_id=volunteer.id,
+                services={"vneid": "done"}, note=None, followup_on=None, new_household=True,
+                now=vn(2026, 11, 23, 7, 30) - timedelta(days=when),
+            )  # fmt: skip
     rules = DigestRules(weekday=1, hour=7)
     # Friday 20/11: this week's digest (Monday 16th) is 4 days late: too old.
     assert await _run(db, catalogs, queue_officer_digests, NOW, rules=rules) == 0
@@ -236,8 +260,11 @@ async def test_weekly_digest_once_per_officer_per_week(dispatcher, db, seeded, c
         "Tóm tắt hằng tuần của Xã Hòa An, ngày 23/11/2026:\n\n"
         "Khoản chi lỗi hoặc bị hoàn trả tháng 11/2026: 1.\n"
         "• Lê Văn Tư: chuyển tiền lỗi — sai số tài khoản\n\n"
+        "Đăng ký tài khoản ngân hàng đang chờ duyệt: 1. Gõ /requests để xem.\n\n"
         "Thẻ BHYT hết hạn trong 30 ngày tới: 1.\n"
-        "• Nguyễn Thị Phàm: 01/12/2026"
+        "• Nguyễn Thị Phàm: 01/12/2026\n\n"
+        # The visit 20 days ago is not this week's.
+        "Tình nguyện viên “1+20” trong 7 ngày qua: 2 lần thăm 2 hộ, do 1 tình nguyện viên thực hiện."
     ]
     assert sent["officer-en"][0].startswith(
         "Weekly summary for Xã Hòa An, 23/11/2026:\n\nFailed or returned payments in 11/2026: 1."
