@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from handlers.charts import line_chart_png
-from handlers.core import Context
+from handlers.core import VN_TZ, Context
 from handlers.exporting import ExportError, parse_export_period, phone_text
 from handlers.features import Feature
 from handlers.i18n import _
@@ -30,7 +30,7 @@ from storage.records import Commune
 from storage.reports import Person, RateCell
 
 PAGE = 10
-LISTS = ("cash", "failed", "unlinked")
+LISTS = ("cash", "failed", "unlinked", "bank")
 
 GROUPS = {
     "meritorious": _("People with meritorious service and their relatives"),
@@ -49,10 +49,13 @@ METHOD_NAMES = {
     "cash": _("cash"),
 }
 STATUS_NAMES = {"failed": _("transfer failed"), "returned": _("returned")}
+VISITED = _("a volunteer has visited")
+NOT_VISITED = _("no volunteer visit yet")
 LIST_TITLES = {
     "cash": _("Still paid in cash or at the post office"),
     "failed": _("Failed or returned payments of {month}"),
     "unlinked": _("Never linked to the bot"),
+    "bank": _("Bank-account registrations waiting for review"),
 }
 
 
@@ -114,6 +117,7 @@ async def reports_menu(ctx: Context, note: str | None = None) -> None:
             Option("rep:list:cash:1", ctx._("💵 Still paid in cash or by post")),
             Option("rep:list:failed:1", ctx._("⚠️ Failed or returned payments")),
             Option("rep:list:unlinked:1", ctx._("📵 Never linked to the bot")),
+            Option("rep:list:bank:1", ctx._("🏦 Bank accounts waiting for review")),
             Option("rep:period", ctx._("🗓️ Another month")),
             Option("nav:menu", ctx._("🏠 Menu")),
         ],
@@ -288,6 +292,8 @@ async def _fetch(
         return await reports.still_cash_or_post(communes, offset=offset, limit=limit)
     if kind == "failed":
         return await reports.failed_or_returned(period, communes, offset=offset, limit=limit)
+    if kind == "bank":
+        return await reports.waiting_bank_requests(communes, offset=offset, limit=limit)
     return await reports.never_linked(communes, offset=offset, limit=limit)
 
 
@@ -312,6 +318,26 @@ def person_line(ctx: Context, kind: str, n: int, p: Person, names: dict[str, str
             place=place,
             status=ctx._(STATUS_NAMES.get(p.status or "", STATUS_NAMES["failed"])),
             reason=p.note or ctx._("no reason was given"),
+            phones=_phones(ctx, p),
+        )
+    if kind == "bank":
+        return ctx._(
+            "{n}. {name} — {place} — {account}, sent on {date} — {phones}",
+            n=n,
+            name=p.full_name,
+            place=place,
+            account=p.request or "",
+            date=ctx.t.date(p.submitted.astimezone(VN_TZ).date()) if p.submitted else "—",
+            phones=_phones(ctx, p),
+        )
+    if kind == "cash":
+        return ctx._(
+            "{n}. {name} — {place} — {method}, {visited} — {phones}",
+            n=n,
+            name=p.full_name,
+            place=place,
+            method=ctx._(METHOD_NAMES.get(p.payment_method, METHOD_NAMES["cash"])),
+            visited=ctx._(VISITED if p.visited else NOT_VISITED),
             phones=_phones(ctx, p),
         )
     return ctx._(
@@ -387,6 +413,10 @@ async def export_list(ctx: Context, kind: str) -> None:
     ]
     if kind == "failed":
         headers += [ctx._("Amount"), ctx._("Status"), ctx._("Reason")]
+    elif kind == "cash":
+        headers += [ctx._("Volunteer visited")]
+    elif kind == "bank":
+        headers += [ctx._("Bank account"), ctx._("Sent on")]
 
     def rows():  # type: ignore[no-untyped-def]
         for n, p in enumerate(people, start=1):
@@ -406,6 +436,10 @@ async def export_list(ctx: Context, kind: str) -> None:
                     ctx._(STATUS_NAMES.get(p.status or "", STATUS_NAMES["failed"])),
                     p.note,
                 ]
+            elif kind == "cash":
+                row += [ctx._(VISITED if p.visited else NOT_VISITED)]
+            elif kind == "bank":
+                row += [p.request, p.submitted.astimezone(VN_TZ).date() if p.submitted else None]
             yield row
 
     title = _title(ctx, kind, period)

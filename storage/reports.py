@@ -12,15 +12,39 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, exists, func, or_, select
 
-from storage.models import BeneficiaryRow, CommuneRow, LinkRow, PaymentRow
+from storage.models import (
+    BankRequestRow,
+    BeneficiaryRow,
+    CommuneRow,
+    HouseholdRow,
+    LinkRow,
+    PaymentRow,
+    VisitRow,
+)
 from storage.records import Commune
 from storage.stores import _commune, _Store
 
 _B = BeneficiaryRow
 _P = PaymentRow
+_H = HouseholdRow
+
+# A "1+20" volunteer has visited the person: a visited household of the same
+# commune has their phone (or their relative's) or their name. Households are
+# recorded at the door, not matched to the commune's list, so this is the best
+# the data allows.
+_VISITED = exists().where(
+    _H.commune_code == _B.commune_code,
+    or_(
+        _H.phone_hash == _B.phone_hash,
+        _H.phone_hash == _B.relative_phone_hash,
+        _H.name_key == _B.name_key,
+    ),
+    exists().where(VisitRow.household_id == _H.id),
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +83,12 @@ class Person:
     amount: int | None = None
     status: str | None = None
     note: str | None = None
+    # Whether a "1+20" volunteer has visited them (cash/post list).
+    visited: bool | None = None
+    # For bank-account requests waiting for review: the bank, the masked
+    # account and when it was sent.
+    request: str | None = None
+    submitted: datetime | None = None
 
 
 class ReportStore(_Store):
@@ -110,7 +140,45 @@ class ReportStore(_Store):
     ) -> tuple[int, list[Person]]:
         """People whose allowance still goes by cash or post: (how many, one page)."""
         where = and_(_B.commune_code.in_(list(communes)), _B.payment_method.in_(("cash", "post")))
-        return await self._people(where, offset, limit)
+        return await self._people(where, offset, limit, visited=True)
+
+    async def waiting_bank_requests(
+        self, communes: Sequence[str], *, offset: int = 0, limit: int | None = None
+    ) -> tuple[int, list[Person]]:
+        """Bank-account registrations waiting for the officer's review, oldest first."""
+        if not communes:
+            return 0, []
+        where = and_(
+            BankRequestRow.commune_code.in_(list(communes)), BankRequestRow.status == "pending"
+        )
+        total = (
+            await self.session.execute(
+                select(func.count()).select_from(BankRequestRow).where(where)
+            )
+        ).scalar_one()
+        q = (
+            select(
+                _B,
+                BankRequestRow.bank_name,
+                BankRequestRow.account_last4,
+                BankRequestRow.created_at,
+            )
+            .join(BankRequestRow, BankRequestRow.beneficiary_id == _B.id)
+            .where(where)
+            .order_by(BankRequestRow.created_at, BankRequestRow.id)
+            .offset(offset)
+        )
+        if limit is not None:
+            q = q.limit(limit)
+        rows = (await self.session.execute(q)).all()
+        return int(total), [
+            self._person(
+                r[0],
+                request=f"{r[1]} ****{r[2]}",
+                submitted=r[3] if r[3].tzinfo else r[3].replace(tzinfo=UTC),
+            )
+            for r in rows
+        ]
 
     async def never_linked(
         self, communes: Sequence[str], *, offset: int = 0, limit: int | None = None
@@ -153,15 +221,20 @@ class ReportStore(_Store):
         rows = (await self.session.execute(q)).all()
         return int(total), [self._person(r[0], amount=r[1], status=r[2], note=r[3]) for r in rows]
 
-    async def _people(self, where, offset: int, limit: int | None) -> tuple[int, list[Person]]:  # type: ignore[no-untyped-def]
+    async def _people(  # type: ignore[no-untyped-def]
+        self, where, offset: int, limit: int | None, *, visited: bool = False
+    ) -> tuple[int, list[Person]]:
         total = (
             await self.session.execute(select(func.count()).select_from(_B).where(where))
         ).scalar_one()
-        q = select(_B).where(where).order_by(*await self._order()).offset(offset)
+        cols = [_B, _VISITED.label("visited")] if visited else [_B]
+        q = select(*cols).where(where).order_by(*await self._order()).offset(offset)
         if limit is not None:
             q = q.limit(limit)
-        rows = (await self.session.execute(q)).scalars()
-        return int(total), [self._person(r) for r in rows]
+        rows = (await self.session.execute(q)).all()
+        if visited:
+            return int(total), [self._person(r[0], visited=bool(r[1])) for r in rows]
+        return int(total), [self._person(r[0]) for r in rows]
 
     async def _order(self) -> tuple:  # type: ignore[type-arg]
         """Commune, village, name: the same order on SQLite and PostgreSQL

@@ -120,17 +120,43 @@ async def test_the_trend_comes_as_text_and_as_a_chart(dispatcher, db, commune_da
 async def test_lists_of_people_left_behind_are_paged_and_exported(dispatcher, db, commune_data):
     citizen = Chat(dispatcher, "pham-daughter")
     await citizen.link(PHAM.national_id, "15/03/1940", who="who:child")
+    from storage.records import NewBankRequest
+
+    async with db.transaction() as tx:
+        daughter, _ = await tx.users.get_or_create("web", "pham-daughter", "vi")
+        await tx.bank_requests.submit(
+            NewBankRequest(
+                commune_data["pham"], daughter.id, "970405", "Agribank", "1234567890",
+                "Nguyễn Thị Phàm", True, None,
+            ),
+            NOW,
+        )  # fmt: skip
+        # A volunteer visited a household headed by Lê Văn Tư (typed without diacritics).
+        volunteer, _ = await tx.users.get_or_create("web", "volunteer", "vi")
+        household = await tx.volunteers.add_household(
+            commune_code="99001", volunteer_id=volunteer.id, head_name="le van tu",
+            village="Thon Tay", phone=None, members=2, location=None, now=NOW,
+        )  # fmt: skip
+        await tx.volunteers.add_visit(
+            household_id=household, volunteer_id=volunteer.id, services={"vneid": "done"},
+            note=None, followup_on=None, new_household=True, now=NOW,
+        )  # fmt: skip
     officer = await _join(dispatcher, db, "o1", commune="99001")
     await officer.tap("rep:menu")
     await officer.say("3")  # the third option, typed: still cash or post
     assert "14 người; trang 1 trên 2." in officer.text
-    # By commune, village (as written), then name.
-    assert "1. Người 118 — Thôn Bắc — tiền mặt — chưa có số điện thoại" in officer.text
-    assert "2. Lê Văn Tư — Thôn Tây — bưu điện — chưa có số điện thoại" in officer.text
+    # By commune, village (as written), then name; whether a volunteer has been.
+    assert (
+        "1. Người 118 — Thôn Bắc — tiền mặt, chưa có tình nguyện viên đến thăm — "
+        "chưa có số điện thoại"
+    ) in officer.text
+    assert (
+        "2. Lê Văn Tư — Thôn Tây — bưu điện, tình nguyện viên đã đến thăm — chưa có số điện thoại"
+    ) in officer.text
     assert officer.text.count("\n") == 11  # title, count, 10 people
     await officer.tap("rep:list:cash:2")
     assert "trang 2 trên 2" in officer.text
-    assert "14. Người 114 — Thôn Đông — tiền mặt" in officer.text
+    assert "14. Người 114 — Thôn Đông — tiền mặt, chưa có" in officer.text
     await officer.tap("rep:list:cash:9")  # an old or made-up page: the last one
     assert "trang 2 trên 2" in officer.text
     await officer.tap("rep:xlsx:cash")
@@ -138,7 +164,14 @@ async def test_lists_of_people_left_behind_are_paged_and_exported(dispatcher, db
     sheet = load_workbook(io.BytesIO(doc.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("STT", "Họ và tên", "Xã")
+    assert rows[2][1] == "Lê Văn Tư" and rows[2][-1] == "tình nguyện viên đã đến thăm"
     assert len(rows) == 15
+    # Bank accounts sent in the chat and waiting for the officer.
+    await officer.tap("rep:list:bank:1")
+    assert (
+        "1. Nguyễn Thị Phàm — Thôn Đông — Agribank ****7890, gửi ngày 20/11/2026 — "
+        "SĐT 0912000111, người thân 0987000222"
+    ) in officer.text
     # Never linked: everyone but Phàm, whose daughter linked her.
     await officer.tap("rep:list:unlinked:1")
     assert "20 người" in officer.text and "Nguyễn Thị Phàm" not in officer.text
