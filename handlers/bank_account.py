@@ -919,7 +919,10 @@ async def review_list(ctx: Context) -> None:
         for r in pending
     ]
     options += [Option("bankrev:export", ctx._(OPT_EXPORT)), *_nav(ctx, back=False)]
-    text = ctx._(MSG_PENDING_LIST, count=len(pending)) if pending else ctx._(MSG_NONE_PENDING)
+    # The count is all that wait; the buttons are the oldest 20 (they are
+    # reviewed oldest first, and the reports list pages through all of them).
+    total = await ctx.tx.bank_requests.count_pending(codes) if pending else 0
+    text = ctx._(MSG_PENDING_LIST, count=total) if pending else ctx._(MSG_NONE_PENDING)
     ctx.say(text, options)
 
 

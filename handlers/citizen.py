@@ -95,7 +95,8 @@ FAQ = [
 ]
 
 GLOBAL_MENU = {"menu", "main menu", "trang chu", "bat dau", "start"}
-GLOBAL_CANCEL = {"huy", "cancel", "thoi", "dung", "stop", "huy bo", "thoat", "exit"}
+# Not "dung": without diacritics "dừng" (stop) is "đúng" (right, yes).
+GLOBAL_CANCEL = {"huy", "cancel", "thoi", "stop", "huy bo", "thoat", "exit"}
 # Steps that wait for typed data: there a number is data, not an option number.
 DATA_STEPS = {"link_id", "link_dob"}
 GLOBAL_BACK = {"quay lai", "back", "tro lai", "lui"}

@@ -99,7 +99,8 @@ def resolve_option(text: str, options: list[tuple[str, str]]) -> str | None:
     """Map typed text to one of the offered options.
 
     "2", "số 2", "so 2", "#2" pick the second option; the option's words, with
-    or without diacritics and in any case, pick that option.
+    or without diacritics and in any case, pick that option, and so do some of
+    its words when no other option has them.
     """
     if not options:
         return None
@@ -113,11 +114,28 @@ def resolve_option(text: str, options: list[tuple[str, str]]) -> str | None:
         if 1 <= n <= len(options):
             return options[n - 1][0]
         return None
+    ws = [_SHORT.get(w, w) for w in ws]
     key = " ".join(ws)
-    for oid, label in options:
-        if " ".join(words(label)) == key:
+    labels = [(oid, " ".join(words(label))) for oid, label in options]
+    for oid, label in labels:
+        if label == key:
             return oid
-    return None
+    # Part of an option's words ("dong y" for "Tôi đồng ý", "co" for "Có, xóa",
+    # "hen gio" for "⏰ Hẹn giờ gửi"), when only one option has them -- and not
+    # an option that says no when the person did not ("Không đồng ý").
+    if len(key) < 2:
+        return None
+    found = [
+        oid
+        for oid, label in labels
+        if f" {key} " in f" {label} " and not (_NEGATIONS & (set(label.split()) - set(ws)))
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+# Everyday short forms typed on a phone.
+_SHORT = {"ko": "khong", "k": "khong", "hok": "khong", "kg": "khong"}
+_NEGATIONS = {"khong", "chua", "no", "not", "dont"}
 
 
 class Dispatcher:

@@ -70,8 +70,8 @@ def parse_send_time(text: str, local_now: datetime) -> datetime | None:
     """A moment typed by an officer, in ``local_now``'s time zone.
 
     "18:30" or "18h30" (today), "mai 8:00" / "ngay mai 8h" / "tomorrow 8:00",
-    "25/11 8:00" or "25/11/2026 8:00" (a day and month already gone this year
-    mean next year's); "chieu 6h" / "6h toi" is 18:00. None when it cannot be read. Whether it is in the past is the caller's question.
+    "25/11 8:00" or "25/11/2026 8:00" (a day and month more than a month gone
+    this year mean next year's); "chieu 6h" / "6h toi" is 18:00. None when it cannot be read. Whether it is in the past is the caller's question.
     """
     from handlers.text import match_key
 
@@ -82,8 +82,10 @@ def parse_send_time(text: str, local_now: datetime) -> datetime | None:
         d, m, y = int(found.group(1)), int(found.group(2)), found.group(3)
         try:
             day = date(int(y) if y else local_now.year, m, d)
-            if not y and day < local_now.date():
-                day = date(local_now.year + 1, m, d)  # "5/1" typed in December
+            if not y and day < local_now.date() - timedelta(days=31):
+                # "5/1" typed in December is next year's; "25/11" typed on
+                # 26/11 is yesterday, and the caller refuses a past time.
+                day = date(local_now.year + 1, m, d)
         except ValueError:
             return None
         key = key[: found.start()] + " " + key[found.end() :]

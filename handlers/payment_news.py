@@ -36,8 +36,11 @@ BUTTON_CHECK = N_("💰 Check my allowance")
 BUTTON_OFF = N_("🔕 Turn off payment messages")
 BUTTON_ON = N_("🔔 Turn on payment messages")
 
-ON_WORDS = {"on", "bat", "mo", "bat len", "yes", "co"}
-OFF_WORDS = {"off", "tat", "tat di", "no", "khong", "dung"}
+ON_WORDS = {"on", "bat", "mo", "bat len"}
+OFF_WORDS = {"off", "tat", "tat di"}
+# Answers to the question asked ("turn them off?" / "turn them on?").
+YES_WORDS = {"yes", "co", "ok", "dong y", "vang", "u"}
+NO_WORDS = {"no", "khong", "ko", "thoi khong"}
 
 
 @dataclass
@@ -146,6 +149,10 @@ async def _on_text(ctx: Context, text: str) -> None:
         await _set(ctx, True)
     elif key in OFF_WORDS:
         await _set(ctx, False)
+    elif key in YES_WORDS:  # yes to the question: the change it offered
+        await _set(ctx, not ctx.user.notify_payments)
+    elif key in NO_WORDS:  # no: leave it as it is
+        await _set(ctx, ctx.user.notify_payments)
     else:
         ctx.say(ctx._("Please tap a button below, or type “on” or “off”."))
         ask(ctx)

@@ -57,3 +57,14 @@ def _value(ws, value: object) -> object:  # type: ignore[no-untyped-def]
             return cell
         return text
     return value
+
+
+def text_only(workbook: Workbook) -> None:
+    """Turn every cell openpyxl would write as a formula (text starting with
+    "=") back into text: names and places typed in the chat must never run in
+    the officer's Excel."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"

@@ -35,6 +35,7 @@ from handlers.features import Feature
 from handlers.i18n import Catalogs, Translator, _
 from handlers.notify import notify
 from handlers.officer import CODE_ALPHABET
+from handlers.sheets import text_only
 from handlers.text import match_key, words
 from handlers.types import Attachment, Option
 from storage import Tx
@@ -163,6 +164,10 @@ async def _claim(ctx: Context) -> bool:
 
 async def start_join(ctx: Context, code: str) -> None:
     current = await ctx.tx.volunteers.get(ctx.user.id)
+    if current is not None and not current.active:
+        # Stopped by the commune: only the commune can take them back.
+        show_menu(ctx, ctx._(MSG_STOPPED))
+        return
     if current is not None and current.active:
         show_menu(
             ctx,
@@ -184,6 +189,12 @@ async def start_join(ctx: Context, code: str) -> None:
         commune=commune.name if commune else invite.commune_code,
     )
     ask_rules(ctx)
+
+
+MSG_STOPPED = _(
+    "The commune has stopped your volunteer account, so this code cannot be used. If you "
+    "would like to help again, please ask the commune officer."
+)
 
 
 def _invite_problem(ctx: Context, outcome: str) -> str:
@@ -269,6 +280,10 @@ async def receive_join_phone(ctx: Context, raw: str) -> None:
         ask_join_phone(ctx)
         return
     data = ctx.state.data
+    current = await ctx.tx.volunteers.get(ctx.user.id)
+    if current is not None and not current.active:
+        show_menu(ctx, ctx._(MSG_STOPPED))
+        return
     outcome, invite = await ctx.tx.volunteers.register(
         ctx.user.id, int(data["invite"]), name=str(data["name"]), phone=phone, now=ctx.now
     )
@@ -1297,6 +1312,7 @@ async def send_xlsx(ctx: Context) -> None:
             ]
         )
     buf = io.BytesIO()
+    text_only(wb)  # what volunteers typed is text, never a formula
     wb.save(buf)
     ctx.goto("menu")
     ctx.say(ctx._("The volunteer report as an Excel file."), nav(ctx, back=False))
@@ -1487,10 +1503,18 @@ async def on_text(ctx: Context, text: str) -> None:
     elif state == "vol_inv_unit":
         await make_invite(ctx, text)
     else:
-        ctx.say(ctx._("Please tap one of the buttons below, or type its number."))
         if state in ASK:
+            ctx.say(ctx._("Please tap one of the buttons below, or type its number."))
             ASK[state](ctx)
+        elif ctx.state.options:
+            # A question with buttons (same household? remove it? stop them?):
+            # ask it again with the same buttons, keeping the form.
+            ctx.say(
+                ctx._("Please tap one of the buttons below, or type its number."),
+                [Option(oid, label) for oid, label in ctx.state.options],
+            )
         else:
+            ctx.say(ctx._("Please tap one of the buttons below, or type its number."))
             show_menu(ctx)
 
 

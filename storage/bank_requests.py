@@ -236,11 +236,17 @@ class BankRequestStore(_Store):
         self, period: str, commune_codes: list[str] | None = None
     ) -> list[BankChange]:
         """Approved requests taking effect in ``period``, decrypted, for the
-        payment provider's list."""
+        payment provider's list: one per person, the last approved (a later
+        approval in the same period replaces the earlier one)."""
+        latest = (
+            select(func.max(BankRequestRow.id))
+            .where(BankRequestRow.status == "approved", BankRequestRow.effective_period == period)
+            .group_by(BankRequestRow.beneficiary_id)
+        )
         q = (
             select(BankRequestRow, BeneficiaryRow.full_name, BeneficiaryRow.national_id_enc)
             .join(BeneficiaryRow, BeneficiaryRow.id == BankRequestRow.beneficiary_id)
-            .where(BankRequestRow.status == "approved", BankRequestRow.effective_period == period)
+            .where(BankRequestRow.id.in_(latest))
             .order_by(BankRequestRow.commune_code, BankRequestRow.id)
         )
         if commune_codes is not None:

@@ -18,12 +18,14 @@ from storage.crypto import Vault
 from storage.models import (
     AuditRow,
     AuthAttemptRow,
+    BankRequestRow,
     BeneficiaryRow,
     CommuneRow,
     ConversationRow,
     LinkRow,
     PaymentRow,
     UserRow,
+    WebInboxRow,
 )
 from storage.records import (
     AuditEntry,
@@ -462,6 +464,19 @@ class UserStore(_Store):
             row.locale = locale
 
     async def delete(self, user_id: int) -> None:
+        """Forget a user: their links, conversation and identity. What the
+        commune keeps (a bank-account registration they filed) stays, with no
+        way back to them: an id freed here may be given to someone new."""
+        row = await self.session.get(UserRow, user_id)
+        await self.session.execute(
+            update(BankRequestRow)
+            .where(BankRequestRow.requester_user_id == user_id)
+            .values(requester_user_id=None)
+        )
+        if row is not None and row.channel == "web":
+            await self.session.execute(
+                delete(WebInboxRow).where(WebInboxRow.external_id == row.external_id)
+            )
         await self.session.execute(delete(LinkRow).where(LinkRow.user_id == user_id))
         await self.session.execute(
             delete(ConversationRow).where(ConversationRow.user_id == user_id)

@@ -394,3 +394,53 @@ async def test_with_two_people_the_form_asks_whose_account_it_is(dispatcher, db,
     await citizen.tap("bank:status")  # an old button of the bank menu still answers
     assert "Ông Lê Văn Tư: tài khoản Agribank ****7777" in citizen.text
     assert "Bà Nguyễn Thị Phàm: chưa đăng ký tài khoản nào" in citizen.text
+
+
+async def test_dung_confirms_the_number_and_partial_words_pick_a_button(dispatcher, seeded):
+    """Without diacritics "đúng" (right) and "dừng" (stop) are both "dung": it
+    must never throw the form away. "dong y" is enough for "Tôi đồng ý"."""
+    citizen = await _linked(dispatcher)
+    await citizen.say("dang ky tai khoan")
+    await citizen.say("2")
+    await citizen.say("vietcom")
+    await citizen.say(ACCOUNT)
+    await citizen.say("đúng")
+    assert "đứng tên ai" in citizen.text
+    await citizen.say("nguyen thi pham")
+    await citizen.say("dong y")
+    assert "Số tài khoản: ****8901" in citizen.text
+
+
+async def test_forgetting_the_requester_cuts_every_way_back_to_them(dispatcher, db, seeded):
+    officer = await _officer(dispatcher, db)
+    citizen = await _linked(dispatcher)
+    await _fill(citizen)
+    await citizen.say("toi dong y")
+    await citizen.say("gui")
+    await citizen.tap("menu:people")
+    await citizen.tap("people:forget")
+    await citizen.tap("forget:yes")
+    (stored,) = await _requests(db)
+    assert stored.requester_user_id is None and stored.status == "pending"
+    # Someone new arrives (on SQLite they may get the freed id) ...
+    stranger = Chat(dispatcher, "stranger")
+    await stranger.command("start")
+    await officer.tap(f"bankrev:open:{stored.id}")
+    await officer.tap(f"bankrev:ok:{stored.id}")
+    # ... and is told nothing about the forgotten person's account.
+    assert await _outbox(db, "stranger") == []
+
+
+async def test_the_providers_list_has_one_account_per_person(dispatcher, db, seeded):
+    officer = await _officer(dispatcher, db)
+    citizen = await _linked(dispatcher)
+    for bank in ("vietcom", "agri"):
+        await _fill(citizen, bank=bank)
+        await citizen.say("toi dong y")
+        await citizen.say("gui")
+        (req,) = [r for r in await _requests(db) if r.status == "pending"]
+        await officer.tap(f"bankrev:open:{req.id}")
+        await officer.tap(f"bankrev:ok:{req.id}")
+    async with db.transaction() as tx:
+        changes = await tx.bank_requests.approved_changes("2026-12")
+    assert [c.bank_name for c in changes] == ["Agribank"]

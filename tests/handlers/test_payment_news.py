@@ -175,3 +175,19 @@ async def test_people_turn_payment_messages_off_and_on_in_english(db, seeded, di
     # An old "turn off" button from a message still works later.
     await en.tap("notify:off")
     assert en.text.startswith("Done. I will not send you payment messages any more.")
+
+
+async def test_yes_and_no_answer_the_question_asked(db, seeded, dispatcher):
+    vi, en, _ = await _people(dispatcher)
+    await vi.command("notify")  # "Đang bật… Ông/Bà có muốn tắt không?"
+    await vi.say("khong")  # no: leave it on
+    assert vi.text.startswith("Đã bật.")
+    await vi.command("notify")
+    await vi.say("có")  # yes: turn it off, as asked
+    assert vi.text.startswith("Đã tắt.")
+    await vi.command("notify")  # now "off … turn them on?"
+    await vi.say("co")
+    assert vi.text.startswith("Đã bật.")
+    await en.command("notify")
+    await en.say("no")
+    assert en.text.startswith("Done. I will send you a message")

@@ -30,6 +30,7 @@ NOW = datetime(2026, 11, 20, 10, 0, tzinfo=VN_TZ)
         ("6h tối", (2026, 11, 20, 18, 0)),
         ("5/1 7:30", (2027, 1, 5, 7, 30)),  # January is next year's
         ("9:00", (2026, 11, 20, 9, 0)),  # in the past: the caller refuses it
+        ("19/11 23:00", (2026, 11, 19, 23, 0)),  # yesterday, not next year: refused too
     ],
 )
 def test_typed_times(typed, expected):

@@ -284,10 +284,13 @@ async def test_same_phone_or_name_asks_instead_of_a_second_record(dispatcher, se
     await chat.tap("vol:skip")
     await chat.tap("vol:skip")
     await chat.tap("vol:save")
-    # The same phone under another name: asked too; "no" makes a new record.
+    # The same phone under another name: asked too; something else typed asks
+    # again and keeps the draft; "khong" (no) makes a new record.
     await _new_visit(chat, name="Lê Văn Ba", village="Thôn Tây", phone="+84 912 000 333")
     assert "****0333" in chat.text
-    await chat.tap("vol:notsame")
+    await chat.say("hmm")
+    assert "vol:notsame" in chat.option_ids()
+    await chat.say("khong")
     assert "mấy người" in chat.text
     async with db.transaction() as tx:
         user, _ = await tx.users.get_or_create("web", "v1", "vi")
@@ -442,6 +445,13 @@ async def test_officer_invites_lists_and_stops_volunteers(dispatcher, seeded, db
     await vol.tap("vol:visit")
     assert "TN-7K4M-9P2Q" in vol.text
     assert "vol:visit" not in vol.option_ids()
+    # Stopped by the commune, the code cannot make them a volunteer again.
+    await vol.say(code)
+    assert "Xã đã dừng tài khoản tình nguyện viên của bạn" in vol.text
+    async with db.transaction() as tx:
+        user, _ = await tx.users.get_or_create("web", "v1", "vi")
+        stopped = await tx.volunteers.get(user.id)
+    assert stopped is not None and not stopped.active
 
 
 async def test_only_officers_and_volunteers_reach_their_parts(dispatcher, seeded, db):
@@ -584,3 +594,18 @@ async def test_phones_are_encrypted_at_rest(dispatcher, seeded, db):
         ).all()
     for phone_hash, phone_enc in [*rows, *vols]:
         assert "0333" not in phone_enc + phone_hash and "4321" not in phone_enc + phone_hash
+
+
+async def test_text_typed_at_the_door_is_never_a_formula_in_excel(dispatcher, seeded, db):
+    code = await _unit_code(db)
+    hoa = await _join(dispatcher, code, "v1")
+    await _new_visit(
+        hoa, name='=HYPERLINK("http://x.example","Bấm")', village="=Thôn Đông", followup="mai"
+    )
+    officer = await _officer(dispatcher, db)
+    await officer.tap("vol:xlsx")
+    (att,) = [a for r in officer.last for a in r.attachments]
+    wb = load_workbook(io.BytesIO(att.data))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    typed = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=")]
+    assert typed and all(c.data_type == "s" for c in typed)
