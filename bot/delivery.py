@@ -26,7 +26,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -88,42 +90,58 @@ class DeliveryConfig:
     backoff_base: float = 5.0  # seconds before the 2nd attempt; doubles each time
     backoff_cap: float = 3600.0
     lease: float = 120.0  # how long a claim holds a row
-    batch: int = 200  # rows claimed at once (at most)
+    batch: int = 500  # rows claimed at once (at most)
     idle: float = 1.0  # seconds between looks when nothing is due
-    concurrency: int = 32  # sends in flight at once
+    concurrency: int = 16  # sends in flight at once
     quiet: tuple[time, time] | None = (time(21, 0), time(7, 0))
 
 
-# Sends are spaced a little wider than the limit: a send that leaves a few
-# milliseconds late (a busy event loop, the network) would otherwise put one
-# too many into some second, and the messenger answers 429.
-HEADROOM = 1.03
+# No second may hold more than ``rate`` sends, measured on the times sends
+# really left (a busy event loop wakes late); this much more than a second,
+# for the network's own jitter on the way to the messenger.
+WINDOW_MARGIN = 0.04
 
 
 class Limiter:
-    """Spaces sends evenly: at most ``rate`` a second over the channel and one
-    per ``chat_interval`` to each chat; ``pause`` holds everything back (429)."""
+    """At most ``rate`` sends a second over the channel (evenly spaced, and
+    never more than ``rate`` in any second), one per ``chat_interval`` to each
+    chat; ``pause`` holds everything back (a 429's retry_after)."""
 
     def __init__(self, limits: ChannelLimits) -> None:
-        self.interval = HEADROOM / limits.rate if limits.rate > 0 else 0.0
+        self.interval = 1.0 / limits.rate if limits.rate > 0 else 0.0
         self.chat_interval = limits.chat_interval
         self._next = 0.0
         self._paused_until = 0.0
         self._chats: dict[str, float] = {}
+        self._recent: deque[float] = deque(maxlen=max(1, math.ceil(limits.rate or 1)))
+        self._lock = asyncio.Lock()
 
     async def wait(self, chat: str) -> None:
         loop = asyncio.get_running_loop()
-        while True:
-            now = loop.time()
-            slot = max(now, self._next, self._paused_until, self._chats.get(chat, 0.0))
-            self._next = slot + self.interval
-            self._chats[chat] = slot + self.chat_interval
+        # One person: their own pace first, without holding anyone else up.
+        while (delay := max(self._chats.get(chat, 0.0), self._paused_until) - loop.time()) > 0:
+            await asyncio.sleep(delay)
+        if self.interval > 0:
+            # One send at a time takes its turn, so each sees the ones before.
+            async with self._lock:
+                while True:
+                    now = loop.time()
+                    slot = max(now, self._next, self._paused_until)
+                    if len(self._recent) == self._recent.maxlen:
+                        slot = max(slot, self._recent[0] + 1.0 + WINDOW_MARGIN)
+                    if slot <= now:
+                        break
+                    await asyncio.sleep(slot - now)
+                self._recent.append(now)
+                self._next = max(self._next, now - self.interval) + self.interval
+        else:
+            while (delay := self._paused_until - loop.time()) > 0:
+                await asyncio.sleep(delay)
+        if self.chat_interval > 0:
+            self._chats[chat] = loop.time() + self.chat_interval
             if len(self._chats) > 50_000:
+                now = loop.time()
                 self._chats = {k: v for k, v in self._chats.items() if v > now}
-            if slot > now:
-                await asyncio.sleep(slot - now)
-            if self._paused_until <= slot:
-                return
 
     def pause(self, seconds: float) -> None:
         loop = asyncio.get_running_loop()
@@ -131,26 +149,43 @@ class Limiter:
 
 
 class _Marks:
-    """Accepted rows, committed as "sent" in small groups right away (group
-    commit): one transaction for everything accepted while the last one ran."""
+    """Accepted rows, committed as "sent" in small groups (group commit): a
+    send does not wait for its own commit; the next commit starts as soon as
+    the last one ended and takes everything accepted meanwhile."""
 
     def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
         self.db = db
         self.clock = clock
         self._pending: list[tuple[int, str]] = []
         self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
 
-    async def add(self, row_id: int, token: str) -> None:
+    def add(self, row_id: int, token: str) -> None:
         self._pending.append((row_id, token))
-        await self.flush()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self._pending:
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("delivery: could not record sent messages; trying again")
+                await asyncio.sleep(0.5)
 
     async def flush(self) -> None:
-        async with self._lock:  # whoever waited here finds its row already done
+        async with self._lock:
             if not self._pending:
                 return
             rows, self._pending = self._pending, []
-            async with self.db.transaction() as tx:
-                await tx.outbox.mark_sent(rows, self.clock())
+            try:
+                async with self.db.transaction() as tx:
+                    await tx.outbox.mark_sent(rows, self.clock())
+            except BaseException:
+                # Not recorded: keep them for the next try (a lease that runs
+                # out first means they are sent again; see the README).
+                self._pending[:0] = rows
+                raise
 
 
 class DeliveryWorker:
@@ -211,6 +246,8 @@ class DeliveryWorker:
             except Exception:
                 log.exception("delivery: worker failed")
             self._task = None
+        with contextlib.suppress(Exception):
+            await self._marks.flush()
 
     async def run(self) -> None:
         while not self._stopping.is_set():
@@ -300,7 +337,7 @@ class DeliveryWorker:
             await self._backoff(row, type(err).__name__)
             return False
         self.sent += 1
-        await self._marks.add(row.id, row.token)
+        self._marks.add(row.id, row.token)
         return True
 
     async def _backoff(self, row: Claimed, reason: str) -> None:

@@ -249,7 +249,7 @@ async def test_telegram_answers_map_to_what_the_worker_does(channel):
         def __init__(self, err: Exception) -> None:
             self.err = err
 
-        async def send_message(self, *a: object, **k: object) -> None:
+        async def send_text(self, *a: object, **k: object) -> None:
             raise self.err
 
     cases = [
