@@ -102,6 +102,17 @@ class DeliveryConfig:
 WINDOW_MARGIN = 0.04
 
 
+async def _until(moment: Callable[[], float]) -> None:
+    """Sleep until the loop's clock reaches ``moment()`` (asked again after
+    each sleep: a pause may have moved it)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        delay = moment() - loop.time()
+        if delay <= 0:
+            return
+        await asyncio.sleep(delay)
+
+
 class Limiter:
     """At most ``rate`` sends a second over the channel (evenly spaced, and
     never more than ``rate`` in any second), one per ``chat_interval`` to each
@@ -119,8 +130,7 @@ class Limiter:
     async def wait(self, chat: str) -> None:
         loop = asyncio.get_running_loop()
         # One person: their own pace first, without holding anyone else up.
-        while (delay := max(self._chats.get(chat, 0.0), self._paused_until) - loop.time()) > 0:
-            await asyncio.sleep(delay)
+        await _until(lambda: max(self._chats.get(chat, 0.0), self._paused_until))
         if self.interval > 0:
             # One send at a time takes its turn, so each sees the ones before.
             async with self._lock:
@@ -135,8 +145,7 @@ class Limiter:
                 self._recent.append(now)
                 self._next = max(self._next, now - self.interval) + self.interval
         else:
-            while (delay := self._paused_until - loop.time()) > 0:
-                await asyncio.sleep(delay)
+            await _until(lambda: self._paused_until)
         if self.chat_interval > 0:
             self._chats[chat] = loop.time() + self.chat_interval
             if len(self._chats) > 50_000:
@@ -304,8 +313,9 @@ class DeliveryWorker:
                 await self._release(rows[i:])
                 return
             async with self._sem:
-                await limiter.wait(row.external_id)
-                if asyncio.get_running_loop().time() > deadline:
+                if not self._stopping.is_set():
+                    await limiter.wait(row.external_id)
+                if self._stopping.is_set() or asyncio.get_running_loop().time() > deadline:
                     await self._release(rows[i:])
                     return
                 ok = await self._send(sender, limiter, row)

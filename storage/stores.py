@@ -24,6 +24,7 @@ from storage.models import (
     LinkRow,
     PaymentRow,
     UserRow,
+    WebInboxRow,
 )
 from storage.records import (
     AuditEntry,
@@ -441,6 +442,13 @@ class UserStore(_Store):
             row.locale = locale
 
     async def delete(self, user_id: int) -> None:
+        row = await self.session.get(UserRow, user_id)
+        if row is not None and row.channel == "web":
+            # Messages waiting for that browser go too (their outbox rows
+            # go with the user).
+            await self.session.execute(
+                delete(WebInboxRow).where(WebInboxRow.external_id == row.external_id)
+            )
         await self.session.execute(delete(LinkRow).where(LinkRow.user_id == user_id))
         await self.session.execute(
             delete(ConversationRow).where(ConversationRow.user_id == user_id)
