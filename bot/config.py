@@ -64,6 +64,7 @@ class Settings:
     delivery_timeout: float = 10.0  # seconds a send may take before it is retried
     delivery_workers: int = 1  # worker tasks in this process
     delivery_lease: float = 120.0  # seconds a worker holds claimed rows
+    delivery_batch: int = 500  # rows a worker claims at once
     quiet_hours: str = "21:00-07:00"  # Vietnam time; "off" sends at any hour
 
 
@@ -123,6 +124,7 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "delivery_timeout": _float("BOT_DELIVERY_TIMEOUT", "10"),
         "delivery_workers": _int("BOT_DELIVERY_WORKERS", "1"),
         "delivery_lease": _float("BOT_DELIVERY_LEASE", "120"),
+        "delivery_batch": _int("BOT_DELIVERY_BATCH", "500"),
         "quiet_hours": e("BOT_QUIET_HOURS", "21:00-07:00"),
     }
     values.update(overrides)
@@ -137,8 +139,10 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         parse_quiet_hours(settings.quiet_hours)
     except ValueError as err:
         raise ConfigError(f"BOT_QUIET_HOURS: {err}") from None
-    if settings.delivery_max_attempts < 1 or settings.delivery_workers < 1:
-        raise ConfigError("BOT_DELIVERY_MAX_ATTEMPTS and BOT_DELIVERY_WORKERS must be at least 1")
+    if min(settings.delivery_max_attempts, settings.delivery_workers, settings.delivery_batch) < 1:
+        raise ConfigError(
+            "BOT_DELIVERY_MAX_ATTEMPTS, BOT_DELIVERY_WORKERS and BOT_DELIVERY_BATCH must be at least 1"
+        )
     if settings.telegram_mode not in ("polling", "webhook"):
         raise SystemExit("TELEGRAM_MODE must be 'polling' or 'webhook'")
     if settings.telegram_mode == "webhook" and settings.telegram_token:

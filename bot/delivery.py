@@ -257,6 +257,7 @@ class DeliveryWorker:
             self._task = None
         with contextlib.suppress(Exception):
             await self._marks.flush()
+        log.info("delivery: worker stopped; %d message(s) sent", self.sent)
 
     async def run(self) -> None:
         while not self._stopping.is_set():
