@@ -28,7 +28,6 @@ import contextlib
 import logging
 import math
 import random
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -96,10 +95,9 @@ class DeliveryConfig:
     quiet: tuple[time, time] | None = (time(21, 0), time(7, 0))
 
 
-# No second may hold more than ``rate`` sends, measured on the times sends
-# really left (a busy event loop wakes late); this much more than a second,
-# for the network's own jitter on the way to the messenger.
-WINDOW_MARGIN = 0.04
+# A little more than a second between a send and the one ``rate`` sends later
+# (see Limiter): room for the messenger's own clock.
+WINDOW_MARGIN = 0.005
 
 
 async def _until(moment: Callable[[], float]) -> None:
@@ -114,36 +112,50 @@ async def _until(moment: Callable[[], float]) -> None:
 
 
 class Limiter:
-    """At most ``rate`` sends a second over the channel (evenly spaced, and
-    never more than ``rate`` in any second), one per ``chat_interval`` to each
-    chat; ``pause`` holds everything back (a 429's retry_after)."""
+    """At most ``rate`` sends a second over the channel, one per
+    ``chat_interval`` to each chat; ``pause`` holds everything back (a 429's
+    retry_after).
+
+    Sends are evenly spaced, and no second *as the messenger counts it* can
+    hold more than ``rate``: the messenger sees a send somewhere between the
+    moment it leaves (its turn, from :meth:`wait`) and the moment its answer
+    is back (:meth:`done`). So a send may leave only once more than a second
+    has passed since the answers to every send ``rate`` turns back and
+    earlier came in. However late a busy machine or the network makes a
+    send, it cannot land in the same second as the ``rate`` before it.
+    """
 
     def __init__(self, limits: ChannelLimits) -> None:
         self.interval = 1.0 / limits.rate if limits.rate > 0 else 0.0
+        self.per_second = max(1, math.ceil(limits.rate)) if limits.rate > 0 else 0
         self.chat_interval = limits.chat_interval
         self._next = 0.0
         self._paused_until = 0.0
         self._chats: dict[str, float] = {}
-        self._recent: deque[float] = deque(maxlen=max(1, math.ceil(limits.rate or 1)))
         self._lock = asyncio.Lock()
+        self._turns = 0  # turns given
+        self._answered: dict[int, float] = {}  # turn -> when its answer came
+        self._settled = -1  # every turn up to this one has its answer in ...
+        self._settled_at = 0.0  # ... by this time (the latest of them)
+        self._news = asyncio.Event()
 
-    async def wait(self, chat: str) -> None:
+    async def wait(self, chat: str) -> int:
+        """Wait for a turn to send to ``chat``; returns the turn, to hand to
+        :meth:`done` once the answer is back (or the send was not made)."""
         loop = asyncio.get_running_loop()
         # One person: their own pace first, without holding anyone else up.
         await _until(lambda: max(self._chats.get(chat, 0.0), self._paused_until))
+        turn = -1
         if self.interval > 0:
             # One send at a time takes its turn, so each sees the ones before.
             async with self._lock:
-                while True:
-                    now = loop.time()
-                    slot = max(now, self._next, self._paused_until)
-                    if len(self._recent) == self._recent.maxlen:
-                        slot = max(slot, self._recent[0] + 1.0 + WINDOW_MARGIN)
-                    if slot <= now:
-                        break
-                    await asyncio.sleep(slot - now)
-                self._recent.append(now)
+                turn = self._turns
+                await self._settle(turn - self.per_second)
+                window = self._settled_at + 1.0 + WINDOW_MARGIN if self._settled >= 0 else 0.0
+                await _until(lambda: max(self._next, self._paused_until, window))
+                now = loop.time()
                 self._next = max(self._next, now - self.interval) + self.interval
+                self._turns += 1
         else:
             await _until(lambda: self._paused_until)
         if self.chat_interval > 0:
@@ -151,6 +163,27 @@ class Limiter:
             if len(self._chats) > 50_000:
                 now = loop.time()
                 self._chats = {k: v for k, v in self._chats.items() if v > now}
+        return turn
+
+    async def _settle(self, upto: int) -> None:
+        """Wait until every turn up to ``upto`` has its answer."""
+        while self._settled < upto:
+            nxt = self._settled + 1
+            if nxt not in self._answered:
+                self._news.clear()
+                try:
+                    await asyncio.wait_for(self._news.wait(), 30.0)
+                except TimeoutError:  # a send that never reports back
+                    self._answered[nxt] = asyncio.get_running_loop().time()
+                continue
+            self._settled_at = max(self._settled_at, self._answered.pop(nxt))
+            self._settled = nxt
+
+    def done(self, turn: int) -> None:
+        """The send of ``turn`` is answered (or was not made)."""
+        if turn > self._settled and turn not in self._answered:
+            self._answered[turn] = asyncio.get_running_loop().time()
+            self._news.set()
 
     def pause(self, seconds: float) -> None:
         loop = asyncio.get_running_loop()
@@ -314,20 +347,27 @@ class DeliveryWorker:
                 await self._release(rows[i:])
                 return
             async with self._sem:
+                turn = -1
                 if not self._stopping.is_set():
-                    await limiter.wait(row.external_id)
-                if self._stopping.is_set() or asyncio.get_running_loop().time() > deadline:
-                    await self._release(rows[i:])
-                    return
-                ok = await self._send(sender, limiter, row)
+                    turn = await limiter.wait(row.external_id)
+                try:
+                    if self._stopping.is_set() or asyncio.get_running_loop().time() > deadline:
+                        await self._release(rows[i:])
+                        return
+                    ok = await self._send(sender, limiter, row, turn)
+                finally:
+                    limiter.done(turn)
             if not ok:
                 await self._release(rows[i + 1 :])
                 return
 
-    async def _send(self, sender: Sender, limiter: Limiter, row: Claimed) -> bool:
+    async def _send(self, sender: Sender, limiter: Limiter, row: Claimed, turn: int) -> bool:
         reply = Reply(text=row.text, options=[Option(oid, label) for oid, label in row.options])
         try:
-            await sender.deliver(row.external_id, reply)
+            try:
+                await sender.deliver(row.external_id, reply)
+            finally:
+                limiter.done(turn)  # the answer is in (the rest is bookkeeping)
         except RetryLater as err:
             if err.retry_after is not None:
                 limiter.pause(err.retry_after)
