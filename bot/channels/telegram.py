@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -352,12 +353,10 @@ class TelegramChannel:
             chat_id = int(external_id)
             markup = None
             if reply.options:
-                markup = InlineKeyboardMarkup(
-                    [
-                        [InlineKeyboardButton(o.label, callback_data=o.id[:64])]
-                        for o in reply.options
-                    ]
-                )
+                # The inline keyboard's JSON, written directly: the same as
+                # InlineKeyboardMarkup would send, at a fraction of the cost.
+                rows = [[{"text": o.label, "callback_data": o.id[:64]}] for o in reply.options]
+                markup = json.dumps({"inline_keyboard": rows}, ensure_ascii=False)
             parts = split_text(reply.text)
             for i, part in enumerate(parts):
                 last = i == len(parts) - 1
