@@ -218,6 +218,7 @@ def delivery_config(settings: Settings) -> DeliveryConfig:
         default_limits=ChannelLimits(settings.delivery_rate, settings.delivery_chat_interval),
         max_attempts=settings.delivery_max_attempts,
         lease=settings.delivery_lease,
+        batch=settings.delivery_batch,
         quiet=parse_quiet_hours(settings.quiet_hours),
     )
 

@@ -75,6 +75,7 @@ class Settings:
     delivery_timeout: float = 10.0  # seconds a send may take before it is retried
     delivery_workers: int = 1  # worker tasks in this process
     delivery_lease: float = 120.0  # seconds a worker holds claimed rows
+    delivery_batch: int = 500  # rows a worker claims at once
     quiet_hours: str = "21:00-07:00"  # Vietnam time; "off" sends at any hour
     # The scheduler: reminders, officers' digests, housekeeping.
     scheduler_enabled: bool = True
@@ -150,6 +151,7 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "delivery_timeout": _float("BOT_DELIVERY_TIMEOUT", "10"),
         "delivery_workers": _int("BOT_DELIVERY_WORKERS", "1"),
         "delivery_lease": _float("BOT_DELIVERY_LEASE", "120"),
+        "delivery_batch": _int("BOT_DELIVERY_BATCH", "500"),
         "quiet_hours": e("BOT_QUIET_HOURS", "21:00-07:00"),
         "scheduler_enabled": _bool(e("BOT_SCHEDULER_ENABLED"), True),
         "scheduler_tick": _float("BOT_SCHEDULER_TICK", "60"),
@@ -171,8 +173,10 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         parse_quiet_hours(settings.quiet_hours)
     except ValueError as err:
         raise ConfigError(f"BOT_QUIET_HOURS: {err}") from None
-    if settings.delivery_max_attempts < 1 or settings.delivery_workers < 1:
-        raise ConfigError("BOT_DELIVERY_MAX_ATTEMPTS and BOT_DELIVERY_WORKERS must be at least 1")
+    if min(settings.delivery_max_attempts, settings.delivery_workers, settings.delivery_batch) < 1:
+        raise ConfigError(
+            "BOT_DELIVERY_MAX_ATTEMPTS, BOT_DELIVERY_WORKERS and BOT_DELIVERY_BATCH must be at least 1"
+        )
     if not 1 <= settings.digest_weekday <= 7:
         raise ConfigError("BOT_DIGEST_WEEKDAY must be 1 (Monday) to 7 (Sunday)")
     for name, hour in (

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -88,42 +89,101 @@ class DeliveryConfig:
     backoff_base: float = 5.0  # seconds before the 2nd attempt; doubles each time
     backoff_cap: float = 3600.0
     lease: float = 120.0  # how long a claim holds a row
-    batch: int = 200  # rows claimed at once (at most)
+    batch: int = 500  # rows claimed at once (at most)
     idle: float = 1.0  # seconds between looks when nothing is due
-    concurrency: int = 32  # sends in flight at once
+    concurrency: int = 16  # sends in flight at once
     quiet: tuple[time, time] | None = (time(21, 0), time(7, 0))
 
 
-# Sends are spaced a little wider than the limit: a send that leaves a few
-# milliseconds late (a busy event loop, the network) would otherwise put one
-# too many into some second, and the messenger answers 429.
-HEADROOM = 1.03
+# A little more than a second between a send and the one ``rate`` sends later
+# (see Limiter): room for the messenger's own clock.
+WINDOW_MARGIN = 0.005
+
+
+async def _until(moment: Callable[[], float]) -> None:
+    """Sleep until the loop's clock reaches ``moment()`` (asked again after
+    each sleep: a pause may have moved it)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        delay = moment() - loop.time()
+        if delay <= 0:
+            return
+        await asyncio.sleep(delay)
 
 
 class Limiter:
-    """Spaces sends evenly: at most ``rate`` a second over the channel and one
-    per ``chat_interval`` to each chat; ``pause`` holds everything back (429)."""
+    """At most ``rate`` sends a second over the channel, one per
+    ``chat_interval`` to each chat; ``pause`` holds everything back (a 429's
+    retry_after).
+
+    Sends are evenly spaced, and no second *as the messenger counts it* can
+    hold more than ``rate``: the messenger sees a send somewhere between the
+    moment it leaves (its turn, from :meth:`wait`) and the moment its answer
+    is back (:meth:`done`). So a send may leave only once more than a second
+    has passed since the answers to every send ``rate`` turns back and
+    earlier came in. However late a busy machine or the network makes a
+    send, it cannot land in the same second as the ``rate`` before it.
+    """
 
     def __init__(self, limits: ChannelLimits) -> None:
-        self.interval = HEADROOM / limits.rate if limits.rate > 0 else 0.0
+        self.interval = 1.0 / limits.rate if limits.rate > 0 else 0.0
+        self.per_second = max(1, math.ceil(limits.rate)) if limits.rate > 0 else 0
         self.chat_interval = limits.chat_interval
         self._next = 0.0
         self._paused_until = 0.0
         self._chats: dict[str, float] = {}
+        self._lock = asyncio.Lock()
+        self._turns = 0  # turns given
+        self._answered: dict[int, float] = {}  # turn -> when its answer came
+        self._settled = -1  # every turn up to this one has its answer in ...
+        self._settled_at = 0.0  # ... by this time (the latest of them)
+        self._news = asyncio.Event()
 
-    async def wait(self, chat: str) -> None:
+    async def wait(self, chat: str) -> int:
+        """Wait for a turn to send to ``chat``; returns the turn, to hand to
+        :meth:`done` once the answer is back (or the send was not made)."""
         loop = asyncio.get_running_loop()
-        while True:
-            now = loop.time()
-            slot = max(now, self._next, self._paused_until, self._chats.get(chat, 0.0))
-            self._next = slot + self.interval
-            self._chats[chat] = slot + self.chat_interval
+        # One person: their own pace first, without holding anyone else up.
+        await _until(lambda: max(self._chats.get(chat, 0.0), self._paused_until))
+        turn = -1
+        if self.interval > 0:
+            # One send at a time takes its turn, so each sees the ones before.
+            async with self._lock:
+                turn = self._turns
+                await self._settle(turn - self.per_second)
+                window = self._settled_at + 1.0 + WINDOW_MARGIN if self._settled >= 0 else 0.0
+                await _until(lambda: max(self._next, self._paused_until, window))
+                now = loop.time()
+                self._next = max(self._next, now - self.interval) + self.interval
+                self._turns += 1
+        else:
+            await _until(lambda: self._paused_until)
+        if self.chat_interval > 0:
+            self._chats[chat] = loop.time() + self.chat_interval
             if len(self._chats) > 50_000:
+                now = loop.time()
                 self._chats = {k: v for k, v in self._chats.items() if v > now}
-            if slot > now:
-                await asyncio.sleep(slot - now)
-            if self._paused_until <= slot:
-                return
+        return turn
+
+    async def _settle(self, upto: int) -> None:
+        """Wait until every turn up to ``upto`` has its answer."""
+        while self._settled < upto:
+            nxt = self._settled + 1
+            if nxt not in self._answered:
+                self._news.clear()
+                try:
+                    await asyncio.wait_for(self._news.wait(), 30.0)
+                except TimeoutError:  # a send that never reports back
+                    self._answered[nxt] = asyncio.get_running_loop().time()
+                continue
+            self._settled_at = max(self._settled_at, self._answered.pop(nxt))
+            self._settled = nxt
+
+    def done(self, turn: int) -> None:
+        """The send of ``turn`` is answered (or was not made)."""
+        if turn > self._settled and turn not in self._answered:
+            self._answered[turn] = asyncio.get_running_loop().time()
+            self._news.set()
 
     def pause(self, seconds: float) -> None:
         loop = asyncio.get_running_loop()
@@ -131,26 +191,43 @@ class Limiter:
 
 
 class _Marks:
-    """Accepted rows, committed as "sent" in small groups right away (group
-    commit): one transaction for everything accepted while the last one ran."""
+    """Accepted rows, committed as "sent" in small groups (group commit): a
+    send does not wait for its own commit; the next commit starts as soon as
+    the last one ended and takes everything accepted meanwhile."""
 
     def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
         self.db = db
         self.clock = clock
         self._pending: list[tuple[int, str]] = []
         self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
 
-    async def add(self, row_id: int, token: str) -> None:
+    def add(self, row_id: int, token: str) -> None:
         self._pending.append((row_id, token))
-        await self.flush()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self._pending:
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("delivery: could not record sent messages; trying again")
+                await asyncio.sleep(0.5)
 
     async def flush(self) -> None:
-        async with self._lock:  # whoever waited here finds its row already done
+        async with self._lock:
             if not self._pending:
                 return
             rows, self._pending = self._pending, []
-            async with self.db.transaction() as tx:
-                await tx.outbox.mark_sent(rows, self.clock())
+            try:
+                async with self.db.transaction() as tx:
+                    await tx.outbox.mark_sent(rows, self.clock())
+            except BaseException:
+                # Not recorded: keep them for the next try (a lease that runs
+                # out first means they are sent again; see the README).
+                self._pending[:0] = rows
+                raise
 
 
 class DeliveryWorker:
@@ -211,6 +288,9 @@ class DeliveryWorker:
             except Exception:
                 log.exception("delivery: worker failed")
             self._task = None
+        with contextlib.suppress(Exception):
+            await self._marks.flush()
+        log.info("delivery: worker stopped; %d message(s) sent", self.sent)
 
     async def run(self) -> None:
         while not self._stopping.is_set():
@@ -267,19 +347,27 @@ class DeliveryWorker:
                 await self._release(rows[i:])
                 return
             async with self._sem:
-                await limiter.wait(row.external_id)
-                if asyncio.get_running_loop().time() > deadline:
-                    await self._release(rows[i:])
-                    return
-                ok = await self._send(sender, limiter, row)
+                turn = -1
+                if not self._stopping.is_set():
+                    turn = await limiter.wait(row.external_id)
+                try:
+                    if self._stopping.is_set() or asyncio.get_running_loop().time() > deadline:
+                        await self._release(rows[i:])
+                        return
+                    ok = await self._send(sender, limiter, row, turn)
+                finally:
+                    limiter.done(turn)
             if not ok:
                 await self._release(rows[i + 1 :])
                 return
 
-    async def _send(self, sender: Sender, limiter: Limiter, row: Claimed) -> bool:
+    async def _send(self, sender: Sender, limiter: Limiter, row: Claimed, turn: int) -> bool:
         reply = Reply(text=row.text, options=[Option(oid, label) for oid, label in row.options])
         try:
-            await sender.deliver(row.external_id, reply)
+            try:
+                await sender.deliver(row.external_id, reply)
+            finally:
+                limiter.done(turn)  # the answer is in (the rest is bookkeeping)
         except RetryLater as err:
             if err.retry_after is not None:
                 limiter.pause(err.retry_after)
@@ -300,7 +388,7 @@ class DeliveryWorker:
             await self._backoff(row, type(err).__name__)
             return False
         self.sent += 1
-        await self._marks.add(row.id, row.token)
+        self._marks.add(row.id, row.token)
         return True
 
     async def _backoff(self, row: Claimed, reason: str) -> None:

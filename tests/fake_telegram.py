@@ -392,6 +392,9 @@ async def _control_counts(fake: FakeTelegram, request: web.Request) -> web.Respo
             "sent": len(fake.sent),
             "per_chat": {str(k): v for k, v in fake.counts_per_chat().items()},
             "refused": dict(fake.refused),
+            "first_at": fake.sent[0].at if fake.sent else None,
+            "last_at": fake.sent[-1].at if fake.sent else None,
+            "times": [s.at for s in fake.sent] if request.query.get("times") else [],
         }
     )
 

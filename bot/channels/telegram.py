@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -35,8 +36,8 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
+from bot.channels.aiohttp_request import AiohttpRequest
 from bot.channels.base import Rejected, RetryLater, Unreachable
 from bot.channels.text import split_text as _split_text
 from handlers.core import Dispatcher
@@ -90,6 +91,18 @@ def render_markup(reply: Reply):  # type: ignore[no-untyped-def]
     )
 
 
+class _DeliveryBot(Bot):
+    """A Bot whose proactive sends skip turning the answer into a Message
+    object (nothing reads it): a third of the CPU time of a send."""
+
+    async def send_text(self, chat_id: int, text: str, markup: object | None) -> None:
+        data: dict[str, object] = {"chat_id": chat_id, "text": text}
+        if markup is not None:
+            data["reply_markup"] = markup
+        # _post builds the request and raises PTB's errors (RetryAfter, ...).
+        await self._post("sendMessage", data)
+
+
 class TelegramChannel:
     name = "telegram"
 
@@ -113,7 +126,7 @@ class TelegramChannel:
         self._base_url = base_url
         self._delivery_timeout = delivery_timeout
         self._delivery_connections = delivery_connections
-        self._delivery_bot: Bot | None = None
+        self._delivery_bot: _DeliveryBot | None = None
         self._delivery_lock = asyncio.Lock()
         self.catalogs = catalogs
         self.webhook = webhook
@@ -294,22 +307,17 @@ class TelegramChannel:
 
     # ------------------------------------------------------------ delivery
 
-    async def _sender(self) -> Bot:
-        """The bot proactive messages go through: its own connections and no
-        rate limiter of PTB's, so 429 answers reach the delivery worker (which
+    async def _sender(self) -> _DeliveryBot:
+        """The bot proactive messages go through: its own connections (aiohttp,
+        see :mod:`bot.channels.aiohttp_request`) and no rate limiter of PTB's, so 429 answers reach the delivery worker (which
         paces, backs off and records them) instead of being retried here;
         direct replies keep the Application's limiter."""
         async with self._delivery_lock:
             if self._delivery_bot is None:
-                timeout = self._delivery_timeout
-                request = HTTPXRequest(
-                    connection_pool_size=self._delivery_connections,
-                    read_timeout=timeout,
-                    write_timeout=timeout,
-                    connect_timeout=timeout,
-                    pool_timeout=timeout,
+                request = AiohttpRequest(
+                    connections=self._delivery_connections, timeout=self._delivery_timeout
                 )
-                bot = Bot(
+                bot = _DeliveryBot(
                     self._token,
                     base_url=self._base_url,
                     base_file_url=self._file_base,
@@ -327,16 +335,14 @@ class TelegramChannel:
             chat_id = int(external_id)
             markup = None
             if reply.options:
-                markup = InlineKeyboardMarkup(
-                    [
-                        [InlineKeyboardButton(o.label, callback_data=o.id[:64])]
-                        for o in reply.options
-                    ]
-                )
+                # The inline keyboard's JSON, written directly: the same as
+                # InlineKeyboardMarkup would send, at a fraction of the cost.
+                rows = [[{"text": o.label, "callback_data": o.id[:64]}] for o in reply.options]
+                markup = json.dumps({"inline_keyboard": rows}, ensure_ascii=False)
             parts = split_text(reply.text)
             for i, part in enumerate(parts):
                 last = i == len(parts) - 1
-                await bot.send_message(chat_id, part, reply_markup=markup if last else None)
+                await bot.send_text(chat_id, part, markup if last else None)
         except RetryAfter as err:
             wait = err.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

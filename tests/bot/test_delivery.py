@@ -249,7 +249,7 @@ async def test_telegram_answers_map_to_what_the_worker_does(channel):
         def __init__(self, err: Exception) -> None:
             self.err = err
 
-        async def send_message(self, *a: object, **k: object) -> None:
+        async def send_text(self, *a: object, **k: object) -> None:
             raise self.err
 
     cases = [
@@ -418,3 +418,19 @@ async def test_the_web_inbox_receives_proactive_messages(db, catalogs):
     assert [(o.id, o.label) for o in reply.options] == [("notify:off", "Tắt")]
     assert await inbox.take("b" * 20) == []
     assert users
+
+
+async def test_a_fake_that_caps_sends_a_second_never_has_to_refuse_one(db, fake, channel):
+    """The fake answers 429 to any send beyond 10 in a second; the worker,
+    limited to 10 a second, keeps under it however its sends are delayed."""
+    chats = list(range(9500, 9540))
+    await queue(db, chats)
+    fake.cap_per_second = 10
+    limits = {"telegram": ChannelLimits(rate=10, chat_interval=1.0)}
+    worker = DeliveryWorker(db, {"telegram": channel}, config(limits=limits))
+    started = time.monotonic()
+    counts = await drain(worker, db)
+    assert counts == {"sent": 40}
+    once_each(fake, chats)
+    assert fake.refused.get("429", 0) == 0
+    assert time.monotonic() - started >= 3.0  # 40 at 10 a second

@@ -22,7 +22,7 @@ PEOPLE = 1000
 FIRST_CHAT = 100_000
 
 
-def _start(fake: FakeTelegram, database_url: str, cwd: Path) -> subprocess.Popen:
+def _start(fake: FakeTelegram, database_url: str, cwd: Path, **extra: str) -> subprocess.Popen:
     env = dict(os.environ)
     env.update(
         BOT_DATABASE_URL=database_url,
@@ -39,6 +39,7 @@ def _start(fake: FakeTelegram, database_url: str, cwd: Path) -> subprocess.Popen
         BOT_DELIVERY_LEASE="3",
         BOT_LOG_LEVEL="WARNING",
     )
+    env.update(extra)
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "deliver"],
         cwd=cwd,
@@ -125,3 +126,42 @@ async def test_kill_9_halfway_then_restart_sends_each_message_exactly_once(
         f"killed worker's claim, some of them sent off and unanswered); after the restart {len(fake.sent)} sent in all to {len(per_chat)} "
         f"people, each exactly once"
     )
+
+
+async def test_two_deliver_processes_on_one_database_send_each_of_200_once(
+    db, database_url, tmp_path, perf_report
+):
+    """Two `python -m bot deliver` processes at once (on PostgreSQL their
+    claims skip each other's locked rows): 200 messages, each sent once."""
+    fake = await FakeTelegram().start()
+    now = datetime.now(UTC)
+    async with db.transaction() as tx:
+        for i in range(200):
+            user, _ = await tx.users.get_or_create("telegram", str(FIRST_CHAT + i), "vi")
+            await tx.outbox.enqueue(
+                key=f"two:{i}", user_id=user.id, kind="test", text="Tin thử.", now=now
+            )
+    extra = {
+        "BOT_DELIVERY_BATCH": "10",
+        "TELEGRAM_DELIVERY_RATE": "100",
+        "BOT_LOG_LEVEL": "INFO",
+    }
+    procs = [_start(fake, database_url, tmp_path, **extra) for _ in range(2)]
+    try:
+
+        async def all_sent() -> bool:
+            async with db.transaction() as tx:
+                return (await tx.outbox.counts()).get("sent", 0) == 200
+
+        await _wait_for(all_sent, 90, "200 messages", 0.25)
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        logs = [proc.communicate(timeout=20)[1].decode() for proc in procs]
+    await fake.stop()
+    per_chat = fake.counts_per_chat()
+    assert len(per_chat) == 200 and set(per_chat.values()) == {1}
+    sent = [int(log.rsplit("worker stopped; ", 1)[1].split()[0]) for log in logs]
+    assert sum(sent) == 200
+    assert all(n > 0 for n in sent), sent  # both took part
+    perf_report(f"two deliver processes: {sent[0]} + {sent[1]} sent, 200 people, each once")

@@ -295,3 +295,27 @@ async def test_inbox_without_a_cookie_is_empty(server):
         resp = await client.get("/api/inbox")
         assert resp.status == 200
         assert await resp.json() == {"replies": []}
+
+
+async def test_forget_me_also_removes_messages_waiting_in_the_inbox(new_user, db):
+    from datetime import UTC, datetime
+
+    from bot.channels.web import WebInbox
+    from handlers.types import Reply
+
+    user = await new_user()
+    await user.send({"command": "start"})
+    cookie = user.cookie()
+    assert cookie
+    await WebInbox(db).deliver(cookie, Reply("Tin báo tiền trợ cấp: đã chi."))
+    async with db.transaction() as tx:
+        me, _ = await tx.users.get_or_create("web", cookie, "vi")
+        await tx.outbox.enqueue(
+            key="t:1", user_id=me.id, kind="payment", text="Tin chưa gửi", now=datetime.now(UTC)
+        )
+    await user.tap("menu:people")
+    await user.tap("people:forget")
+    await user.tap("forget:yes")
+    assert await WebInbox(db).take(cookie) == []
+    async with db.transaction() as tx:
+        assert await tx.outbox.counts() == {}
