@@ -346,7 +346,13 @@ async def _demo(count: int, serve_after: bool) -> None:
         f"As a “1+20” volunteer: in another browser (or a private window) type {volunteer_code},",
         "agree, give a name and a phone number, then “📝 Ghi lần thăm hộ” (log a visit).",
         f"As the commune officer: in a third browser type {officer_code}, then",
-        "“📊 Báo cáo tình nguyện viên” (volunteer report), the Excel file and the chart.",
+        "“📊 Báo cáo tình nguyện viên” (volunteer report), the Excel file and the chart,",
+        "“📊 Báo cáo” (non-cash rate, trend chart, people left behind), “📣 Gửi thông báo”",
+        "(broadcasts), and /requests for the bank accounts citizens registered.",
+        "",
+        "Commands such as `officer add` or `import` act on this demo database when",
+        f"BOT_DATABASE_URL={url} is set; with it, `python -m bot run` serves the demo",
+        "again without recreating it.",
         "",
     ]
     print("\n".join(lines), flush=True)

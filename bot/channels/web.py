@@ -15,10 +15,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from handlers.core import Dispatcher
-from handlers.types import Incoming, Option, Reply
+from handlers.officer import MAX_UPLOAD
+from handlers.types import FileUpload, Incoming, Option, Reply
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class WebChat:
         return [
             web.get("/", self.index),
             web.post("/api/chat", self.chat),
+            web.post("/api/upload", self.upload),
             web.get("/api/inbox", self.inbox_view),
             web.static("/static", STATIC),
         ]
@@ -124,11 +126,7 @@ class WebChat:
         text = (text or "")[:MAX_TEXT]
         option = option or None
         command = command or None
-        chat_id = request.cookies.get(COOKIE)
-        new_cookie = False
-        if not chat_id or len(chat_id) < 16 or len(chat_id) > 64:
-            chat_id = secrets.token_urlsafe(24)
-            new_cookie = True
+        chat_id, new_cookie = _identity(request)
         if command is None and text.startswith("/") and len(text) > 1:
             command, _sep, rest = text[1:].partition(" ")
             command, text = command.lower(), rest
@@ -145,6 +143,37 @@ class WebChat:
             locale=request.headers.get("Accept-Language", "")[:2] or None,
             origin=f"ip:{request.remote}" if request.remote else None,
         )
+        return await self._answer(incoming, chat_id, new_cookie)
+
+    async def upload(self, request: web.Request) -> web.Response:
+        """A file sent from the page (an officer's list), as a document."""
+        if not request.content_type.startswith("multipart/"):
+            return web.json_response({"error": "expected a file"}, status=415)
+        reader = await request.multipart()
+        part = await reader.next()
+        while part is not None and getattr(part, "name", None) != "file":
+            part = await reader.next()
+        if not isinstance(part, BodyPartReader):
+            return web.json_response({"error": "expected a file"}, status=400)
+        name = (part.filename or "file")[-200:]
+        data = bytearray()
+        too_large = False
+        while chunk := await part.read_chunk(64 * 1024):
+            data += chunk
+            if len(data) > MAX_UPLOAD:
+                too_large = True  # say so, and stop reading
+                break
+        chat_id, new_cookie = _identity(request)
+        incoming = Incoming(
+            channel="web",
+            user_id=chat_id,
+            document=FileUpload(name, b"" if too_large else bytes(data), too_large=too_large),
+            locale=request.headers.get("Accept-Language", "")[:2] or None,
+            origin=f"ip:{request.remote}" if request.remote else None,
+        )
+        return await self._answer(incoming, chat_id, new_cookie)
+
+    async def _answer(self, incoming: Incoming, chat_id: str, new_cookie: bool) -> web.Response:
         replies = await self.dispatcher.handle(incoming)
         resp = web.json_response({"replies": [reply_json(r) for r in replies]})
         if new_cookie:
@@ -157,3 +186,11 @@ class WebChat:
                 secure=self.secure_cookie,
             )
         return resp
+
+
+def _identity(request: web.Request) -> tuple[str, bool]:
+    """This browser's chat identity (its cookie), or a new one: (id, is new)."""
+    chat_id = request.cookies.get(COOKIE)
+    if not chat_id or len(chat_id) < 16 or len(chat_id) > 64:
+        return secrets.token_urlsafe(24), True
+    return chat_id, False

@@ -119,12 +119,15 @@
   }
 
   function post(body, retired) {
-    return fetch("/api/chat", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      credentials: "same-origin",
-      body: JSON.stringify(body)
-    }).then(function (resp) {
+    var request = body instanceof FormData
+      ? { method: "POST", credentials: "same-origin", body: body }
+      : {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        credentials: "same-origin",
+        body: JSON.stringify(body)
+      };
+    return fetch(body instanceof FormData ? "/api/upload" : "/api/chat", request).then(function (resp) {
       if (!resp.ok) { throw new Error("HTTP " + resp.status); }
       return resp.json();
     }).then(function (data) {
@@ -143,6 +146,20 @@
     input.value = "";
     send({ text: text }, text, null);
   });
+
+  // A file (an officer's Excel or CSV list) goes as a document.
+  var attach = document.getElementById("attach");
+  var file = document.getElementById("file");
+  if (attach && file) {
+    attach.addEventListener("click", function () { file.click(); });
+    file.addEventListener("change", function () {
+      if (!file.files || !file.files.length) { return; }
+      var data = new FormData();
+      data.append("file", file.files[0]);
+      send(data, "📎 " + file.files[0].name, null);
+      file.value = "";
+    });
+  }
 
   // Messages the bot sends on its own (a payment has arrived, ...) wait in an
   // inbox; the page fetches them every little while, in turn with the chat.

@@ -319,3 +319,50 @@ async def test_forget_me_also_removes_messages_waiting_in_the_inbox(new_user, db
     assert await WebInbox(db).take(cookie) == []
     async with db.transaction() as tx:
         assert await tx.outbox.counts() == {}
+
+
+async def test_an_officer_sends_a_list_from_the_page(new_user, db):
+    from datetime import timedelta
+
+    import aiohttp
+
+    from handlers.officer import new_invite_code
+    from tests.conftest import NOW
+
+    code = new_invite_code()
+    async with db.transaction() as tx:
+        await tx.officers.create_invite(
+            code, commune_code="99001", name="Trần Văn Bình", now=NOW,
+            expires_at=NOW + timedelta(days=7),
+        )  # fmt: skip
+    officer = await new_user()
+    await officer.say(code)
+
+    async def upload(name: str, data: bytes) -> list[dict]:
+        form = aiohttp.FormData()
+        form.add_field("file", data, filename=name, content_type="text/csv")
+        resp = await officer.client.post("/api/upload", data=form)
+        assert resp.status == 200, await resp.text()
+        officer.replies = (await resp.json())["replies"]
+        return officer.replies
+
+    payments = (
+        "Số CCCD;Kỳ;Số tiền;Trạng thái;Ngày chi\n"
+        "079045006789;11/2026;1.000.000;đã chi;21/11/2026\n"
+        "001140009999;11/2026;500.000;đã chi;21/11/2026\n"
+    )
+    await upload("chi-tra.csv", payments.encode())
+    assert "Đã nhận chi-tra.csv" in officer.text and "Chưa nhập gì cả" in officer.text
+    (report,) = [a for r in officer.replies for a in r.get("attachments", [])]
+    assert report["filename"] == "chi-tra.report.csv"
+    await upload("chi-tra.csv", "\n".join(payments.splitlines()[:2]).encode())
+    assert "Đã nhập xong." in officer.text
+    # Not a file upload at all: refused without touching anything.
+    resp = await officer.client.post("/api/upload", json={"text": "x"})
+    assert resp.status == 415
+    # A citizen's file is not imported.
+    citizen = await new_user()
+    form = aiohttp.FormData()
+    form.add_field("file", payments.encode(), filename="x.csv")
+    resp = await citizen.client.post("/api/upload", data=form)
+    assert "Chỉ cán bộ xã mới gửi được danh sách" in (await resp.json())["replies"][0]["text"]
