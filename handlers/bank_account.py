@@ -202,7 +202,7 @@ MSG_ALREADY = _(
 )
 MSG_APPROVED = _(
     "Approved. The allowance of {person} goes to the {bank} account {account} from {month}. "
-    "The person who sent it has been told."
+    "The person who sent it will be told."
 )
 MSG_ASK_REJECT = _("Why is it rejected? Choose a reason, or type it:")
 REJECT_REASONS = {
@@ -214,7 +214,7 @@ REJECT_REASONS = {
 }
 MSG_BAD_REJECT = _("Please write the reason in a few words, for example: the account is locked.")
 MSG_REJECTED = _(
-    "Rejected. The person who sent it has been told the reason and can send a corrected request."
+    "Rejected. The person who sent it will be told the reason and can send a corrected request."
 )
 MSG_QR = _(
     "VietQR code of the {bank} account {account} ({holder}). A banking app can scan it to fill "

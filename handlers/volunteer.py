@@ -21,6 +21,7 @@ States (all start with ``vol_``):
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import secrets
@@ -1356,7 +1357,10 @@ async def send_chart(ctx: Context) -> None:
     if built is None:
         return
     r, _c = built
-    png = _chart_png(
+    # Drawn in a worker thread: a chart takes a second, and the bot keeps
+    # answering everyone else meanwhile.
+    png = await asyncio.to_thread(
+        _chart_png,
         ctx._("Households helped, by service"),
         [ctx._(label) for _k, label in SERVICES],
         [r.done_month[k] for k, _l in SERVICES],
