@@ -472,7 +472,7 @@ async def _free_text(ctx: Context, text: str) -> None:
     if state == "link_who":
         relation = best_intent(text, RELATION_WORDS)
         if relation is not None:
-            ask_id(ctx, relation)
+            await _ask_id_unless_typed(ctx, relation)
         else:
             ctx.say(
                 ctx._("Please tap one of the buttons to say whom you are asking for.")
@@ -499,8 +499,11 @@ async def _free_text(ctx: Context, text: str) -> None:
         and all(w.isdigit() for w in words(text))
         and len("".join(words(text))) >= 9
     ):
-        # Someone typed an ID straight away: start linking with it.
+        # Someone typed an ID (and perhaps the date of birth) straight away:
+        # ask whom it is for, then use what they typed instead of asking again.
         await start_link(ctx)
+        if ctx.state.state == "link_who":
+            ctx.state.data["typed"] = ctx.db.vault.encrypt(text)
         return
     ctx.say(
         ctx._(
@@ -627,6 +630,16 @@ async def choose_who(ctx: Context, option: str) -> None:
     relation = next((rel for oid, rel, _l in RELATIONS if oid == option), None)
     if relation is None or ctx.state.state not in ("link_who", "link_id", "link_dob"):
         await start_link(ctx)
+        return
+    await _ask_id_unless_typed(ctx, relation)
+
+
+async def _ask_id_unless_typed(ctx: Context, relation: str) -> None:
+    """Ask for the ID, or use the one typed before whom it was for was known."""
+    typed = ctx.state.data.get("typed") if ctx.state.state == "link_who" else None
+    if isinstance(typed, str):
+        ctx.goto("link_id", relation=relation)
+        await receive_id(ctx, ctx.db.vault.decrypt(typed))
         return
     ask_id(ctx, relation)
 

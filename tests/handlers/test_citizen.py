@@ -449,3 +449,17 @@ async def test_parallel_guesses_cannot_pass_the_per_id_limit(dispatcher, seeded,
             NOW - timedelta(days=1), national_id_hash=db.vault.lookup_hash(PHAM.national_id)
         )
     assert len(failures) == 10  # the limit, however many arrive at once
+
+
+async def test_an_id_typed_first_is_not_asked_for_again(dispatcher, seeded):
+    chat = Chat(dispatcher, "first-id")
+    await chat.say("001140001234")
+    assert "who:self" in chat.option_ids()  # whom it is for, first
+    await chat.tap("who:self")
+    assert "ngày sinh" in chat.text  # the ID is taken; the date of birth is next
+    await chat.say("15/03/1940")
+    assert "Tiền trợ cấp tháng 11/2026 của Bà Nguyễn Thị Phàm" in chat.text
+    both = Chat(dispatcher, "first-both")
+    await both.say("001140001234 15/3/1940")
+    await both.say("cho toi")  # whom, typed
+    assert "Tiền trợ cấp tháng 11/2026 của Bà Nguyễn Thị Phàm" in both.text
