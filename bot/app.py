@@ -22,6 +22,7 @@ from bot.channels.web import WebChat, WebInbox
 from bot.channels.zalo import ZaloChannel
 from bot.config import ConfigError, Settings
 from bot.delivery import ChannelLimits, DeliveryConfig, DeliveryWorker, Limiter, parse_quiet_hours
+from bot.metrics import CONTENT_TYPE, Metrics
 from bot.scheduler import Scheduler, default_jobs
 from handlers.citizen import route
 from handlers.core import Dispatcher
@@ -29,6 +30,8 @@ from handlers.i18n import Catalogs
 from storage import Database, Vault
 
 log = logging.getLogger(__name__)
+
+HEALTH_TIMEOUT = 2.0  # seconds the health check waits for the database
 
 
 @dataclass
@@ -45,6 +48,7 @@ class App:
     _runner: web.AppRunner | None = field(default=None, repr=False)
     bound_port: int | None = None
     workers: list[DeliveryWorker] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def start(self) -> None:
         """Migrate, then start the web server and every configured channel."""
@@ -94,6 +98,44 @@ class App:
         if self.scheduler is not None:
             self.scheduler.start()
 
+    def channel_states(self) -> dict[str, str]:
+        states: dict[str, str] = {}
+        if self.telegram is not None:
+            states["telegram"] = self.telegram.state  # type: ignore[attr-defined]
+        if self.zalo is not None:
+            states["zalo"] = self.zalo.state
+        if self.settings.web_enabled:
+            states["web"] = "running" if self._runner is not None else "stopped"
+        return states
+
+    async def _outbox_depth(self) -> int | None:
+        if not await self.db.ping(HEALTH_TIMEOUT):
+            return None
+        try:
+            async with asyncio.timeout(HEALTH_TIMEOUT), self.db.transaction() as tx:
+                return await tx.outbox.pending()
+        except Exception:
+            return None
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        """Database reachable, each channel's state, the outbox depth; 503
+        when the database cannot be reached."""
+        depth = await self._outbox_depth()
+        channels = self.channel_states()
+        body = {
+            "ok": depth is not None,
+            "database": "ok" if depth is not None else "unreachable",
+            "channels": channels,
+            "outbox_pending": depth,
+        }
+        return web.json_response(body, status=200 if depth is not None else 503)
+
+    async def metrics_view(self, request: web.Request) -> web.Response:
+        data = self.metrics.render(await self._outbox_depth())
+        resp = web.Response(body=data)
+        resp.headers["Content-Type"] = CONTENT_TYPE
+        return resp
+
     async def stop(self) -> None:
         if self.scheduler is not None:
             await self.scheduler.stop()
@@ -139,11 +181,11 @@ def public_url(settings: Settings) -> str | None:
 def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> App:
     db = Database(settings.database_url, Vault(settings.secret_key))
     catalogs = Catalogs(default=settings.default_locale)
-    dispatcher = Dispatcher(db, catalogs, route, clock=clock)
+    metrics = Metrics()
+    dispatcher = Dispatcher(db, catalogs, route, clock=clock, observe=metrics.handled)
     web_app = web.Application(client_max_size=2 * 1024 * 1024)
     if settings.web_enabled:
         web_app.add_routes(WebChat(dispatcher, secure_cookie=settings.web_secure_cookie).routes())
-    web_app.add_routes([web.get("/healthz", _healthz)])
     telegram = None
     if settings.telegram_token:
         from bot.channels.telegram import TelegramChannel
@@ -184,7 +226,11 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
         senders["zalo"] = zalo
     if settings.web_enabled:
         senders["web"] = WebInbox(db, clock)
-    workers = build_workers(settings, db, senders, clock=clock) if settings.delivery_enabled else []
+    workers = (
+        build_workers(settings, db, senders, clock=clock, on_result=metrics.send_result)
+        if settings.delivery_enabled
+        else []
+    )
     scheduler = None
     if settings.scheduler_enabled:
         scheduler = Scheduler(
@@ -194,7 +240,7 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
             clock=clock,
             tick=settings.scheduler_tick,
         )
-    return App(
+    app = App(
         settings,
         db,
         catalogs,
@@ -205,7 +251,10 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
         media=media,
         scheduler=scheduler,
         workers=workers,
+        metrics=metrics,
     )
+    web_app.add_routes([web.get("/healthz", app.healthz), web.get("/metrics", app.metrics_view)])
+    return app
 
 
 def delivery_config(settings: Settings) -> DeliveryConfig:
@@ -229,18 +278,15 @@ def build_workers(
     senders: dict[str, Sender],
     *,
     clock: Callable[[], datetime] | None = None,
+    on_result: Callable[[str, str], None] | None = None,
 ) -> list[DeliveryWorker]:
     """``BOT_DELIVERY_WORKERS`` worker tasks sharing one limiter per channel."""
     config = delivery_config(settings)
     limiters: dict[str, Limiter] = {}
     return [
-        DeliveryWorker(db, senders, config, clock=clock, limiters=limiters)
+        DeliveryWorker(db, senders, config, clock=clock, limiters=limiters, on_result=on_result)
         for _ in range(settings.delivery_workers)
     ]
-
-
-async def _healthz(request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
 
 
 async def serve(settings: Settings, banner: str | None = None) -> None:

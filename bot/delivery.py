@@ -243,9 +243,13 @@ class DeliveryWorker:
         clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
         limiters: dict[str, Limiter] | None = None,
+        on_result: Callable[[str, str], None] | None = None,
     ) -> None:
         self.db = db
         self.senders = dict(senders)
+        # Told (channel, "sent" | "retry" | "failed" | "blocked") after each
+        # send's outcome is recorded (metrics).
+        self.on_result = on_result
         self.config = config or DeliveryConfig()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.rng = rng or random.Random()
@@ -257,6 +261,10 @@ class DeliveryWorker:
         self._task: asyncio.Task[None] | None = None
         self._sem = asyncio.Semaphore(self.config.concurrency)
         self.sent = 0  # accepted by a channel, in this worker's life
+
+    def _outcome(self, row: Claimed, result: str) -> None:
+        if self.on_result is not None:
+            self.on_result(row.channel, result)
 
     def limiter(self, channel: str) -> Limiter:
         if channel not in self.limiters:
@@ -381,6 +389,7 @@ class DeliveryWorker:
         except Rejected as err:
             async with self.db.transaction() as tx:
                 await tx.outbox.fail(row.id, row.token, err.reason)
+            self._outcome(row, "failed")
             log.warning("delivery: message %s rejected (%s)", row.id, err.reason)
             return False
         except Exception as err:  # a bug or an unexpected answer: retry, bounded
@@ -389,6 +398,7 @@ class DeliveryWorker:
             return False
         self.sent += 1
         self._marks.add(row.id, row.token)
+        self._outcome(row, "sent")
         return True
 
     async def _backoff(self, row: Claimed, reason: str) -> None:
@@ -396,6 +406,7 @@ class DeliveryWorker:
         if attempts >= self.config.max_attempts:
             async with self.db.transaction() as tx:
                 await tx.outbox.fail(row.id, row.token, f"gave up after {attempts} tries: {reason}")
+            self._outcome(row, "failed")
             log.warning("delivery: message %s failed after %d tries (%s)", row.id, attempts, reason)
             return
         delay = min(self.config.backoff_cap, self.config.backoff_base * 2 ** (attempts - 1))
@@ -411,6 +422,7 @@ class DeliveryWorker:
                 error=reason,
                 count=count,
             )
+        self._outcome(row, "retry")
 
     async def _release(self, rows: list[Claimed]) -> None:
         """Give rows back unsent, due at once, without counting an attempt."""
@@ -423,4 +435,5 @@ class DeliveryWorker:
     async def _block(self, row: Claimed, reason: str) -> None:
         async with self.db.transaction() as tx:
             held = await tx.outbox.block_user(row.user_id, self.clock(), reason)
+        self._outcome(row, "blocked")
         log.info("delivery: a recipient is unreachable (%s); %d message(s) held", reason, held)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -153,9 +154,12 @@ class Dispatcher:
         *,
         limits: Limits | None = None,
         clock: Callable[[], datetime] | None = None,
+        observe: Callable[[str, float], None] | None = None,
     ) -> None:
         self.db = db
         self.catalogs = catalogs
+        # Told (channel, seconds) after each message is handled (metrics).
+        self.observe = observe
         self.route = route
         self.limits = limits or Limits()
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -168,7 +172,11 @@ class Dispatcher:
         self._waiters[key] = self._waiters.get(key, 0) + 1
         try:
             async with lock:
-                return await self._handle(incoming)
+                started = time.perf_counter()
+                replies = await self._handle(incoming)
+                if self.observe is not None:
+                    self.observe(incoming.channel, time.perf_counter() - started)
+                return replies
         finally:
             self._waiters[key] -= 1
             if self._waiters[key] == 0:
@@ -179,6 +187,9 @@ class Dispatcher:
         t = self.catalogs.get(self.catalogs.default)
         try:
             async with self.db.transaction() as tx:
+                # Another process may be handling this person's previous
+                # message: wait for it, so their messages never interleave.
+                await tx.users.serialise(incoming.channel, incoming.user_id)
                 user, loaded, _created = await tx.users.open(
                     incoming.channel, incoming.user_id, self.catalogs.default
                 )

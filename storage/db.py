@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
@@ -111,6 +111,16 @@ class Database:
         else:
             async with self._sessions() as session, session.begin():
                 yield Tx(session, self.vault)
+
+    async def ping(self, within: float = 2.0) -> bool:
+        """Is the database reachable? A ``SELECT 1`` that gives up after
+        ``within`` seconds (health checks must answer quickly)."""
+        try:
+            async with asyncio.timeout(within), self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
 
     async def upgrade(self) -> None:
         """Apply Alembic migrations up to head."""

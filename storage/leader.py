@@ -22,6 +22,23 @@ log = logging.getLogger(__name__)
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(:k)")
 _UNLOCK = text("SELECT pg_advisory_unlock(:k)")
 _ALIVE = text("SELECT 1")
+# If the leader's machine dies without closing its connection (power cut,
+# network gone), PostgreSQL notices the silent peer after
+# idle + interval * count seconds and frees the lock; the default would be
+# two hours.
+KEEPALIVE_IDLE = 10
+KEEPALIVE_INTERVAL = 5
+KEEPALIVE_COUNT = 3
+_KEEPALIVE = (
+    text(f"SET tcp_keepalives_idle = {KEEPALIVE_IDLE}"),
+    text(f"SET tcp_keepalives_interval = {KEEPALIVE_INTERVAL}"),
+    text(f"SET tcp_keepalives_count = {KEEPALIVE_COUNT}"),
+)
+
+
+def dead_peer_seconds() -> int:
+    """At most how long PostgreSQL keeps the lock of a leader that vanished."""
+    return KEEPALIVE_IDLE + KEEPALIVE_INTERVAL * KEEPALIVE_COUNT
 
 
 def lock_key(name: str) -> int:
@@ -52,6 +69,9 @@ class Leadership:
         try:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             got = bool((await conn.execute(_TRY_LOCK, {"k": self.key})).scalar())
+            if got:
+                for statement in _KEEPALIVE:
+                    await conn.execute(statement)
         except Exception:
             await conn.close()
             raise

@@ -329,6 +329,11 @@ class OutboxStore(_Store):
         ).scalar()
         return _aware(value)
 
+    async def pending(self) -> int:
+        """How many messages wait to be sent (the outbox depth)."""
+        q = select(func.count()).select_from(_OUTBOX).where(_OUTBOX.c.status == "pending")
+        return int((await self.session.execute(q)).scalar() or 0)
+
     async def counts(self, kind: str | None = None) -> dict[str, int]:
         """How many rows are in each status."""
         q = select(_OUTBOX.c.status, func.count()).group_by(_OUTBOX.c.status)

@@ -6,6 +6,7 @@ Every store is bound to one AsyncSession, i.e. to one transaction opened by
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
@@ -355,7 +356,26 @@ class PaymentStore(_Store):
         return [_payment(r) for r in rows]
 
 
+_XACT_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+
+
+def person_lock_key(channel: str, external_id: str) -> int:
+    """A stable signed 64-bit advisory-lock key for one person on one channel."""
+    digest = hashlib.sha256(f"allowance-bot:person:{channel}:{external_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 class UserStore(_Store):
+    async def serialise(self, channel: str, external_id: str) -> None:
+        """Hold this person's lock until the transaction ends, so their
+        messages are handled one at a time even across processes sharing one
+        PostgreSQL (a second process waits here). SQLite has one process and
+        serialises its transactions already: nothing to do."""
+        conn = await self.session.connection()
+        if conn.dialect.name != "postgresql":
+            return
+        await conn.execute(_XACT_LOCK, {"k": person_lock_key(channel, external_id)})
+
     @staticmethod
     def _record(row: Any) -> User:
         return User(

@@ -174,6 +174,14 @@ class TelegramChannel:
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
         log.info("telegram: %s", "webhook" if self.webhook else "long polling")
 
+    @property
+    def state(self) -> str:
+        """ "polling" or "webhook" while updates come in, else "stopped"."""
+        app = self.application
+        if self.webhook:
+            return "webhook" if app.running else "stopped"
+        return "polling" if app.updater is not None and app.updater.running else "stopped"
+
     async def stop(self) -> None:
         if self._delivery_bot is not None:
             bot, self._delivery_bot = self._delivery_bot, None

@@ -184,6 +184,13 @@ class ZaloChannel:
             raise
         log.info("zalo: %s", "webhook" if self.webhook else "long polling")
 
+    @property
+    def state(self) -> str:
+        """ "polling" or "webhook" while updates come in, else "stopped"."""
+        if self.webhook:
+            return "webhook" if self._session is not None else "stopped"
+        return "polling" if self._poller is not None and not self._poller.done() else "stopped"
+
     async def stop(self) -> None:
         if self._poller is not None:
             self._poller.cancel()

@@ -6,10 +6,13 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from sqlalchemy import text
+
 from bot.app import build_app
 from bot.config import Settings
 from bot.scheduler import Job, Scheduler, default_jobs
 from storage import Database, Vault
+from storage.leader import KEEPALIVE_IDLE, dead_peer_seconds
 from tests.conftest import NOW, TEST_SECRET
 
 
@@ -135,3 +138,51 @@ def test_default_jobs_take_the_settings():
     assert payday.run.keywords["rules"].payment_days_before == 5  # type: ignore[attr-defined]
     purge = next(j for j in jobs if j.name == "purge_auth_attempts")
     assert purge.every == timedelta(days=1)
+
+
+async def test_another_takes_over_within_a_minute_when_the_leader_dies(
+    db, database_url, catalogs, clock
+):
+    """The leader's database connection is killed (as when its process or
+    machine dies): the lock is free at once and the next process takes over at
+    its next try; the old leader notices and stands down. With the default
+    settings a follower tries every 30 s, and PostgreSQL frees a vanished
+    leader's lock within ``dead_peer_seconds``: under a minute together."""
+    if db.is_sqlite:
+        # One process: nobody to take over.
+        assert await Scheduler(db, catalogs, []).step() == {}
+        return
+    assert Scheduler(db, catalogs, []).retry + dead_peer_seconds() < 60
+    other_db = Database(database_url, Vault(TEST_SECRET))
+    first_jobs, second_jobs = Counter(), Counter()
+    first = Scheduler(db, catalogs, [Job("count", first_jobs)], clock=clock, tick=0.05)
+    second = Scheduler(
+        other_db, catalogs, [Job("count", second_jobs)], clock=clock, tick=0.05, retry=0.05
+    )
+    try:
+        assert await first.step() == {"count": 1}
+        conn = first.leadership._conn
+        assert conn is not None
+        pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar()
+        idle = (await conn.execute(text("SHOW tcp_keepalives_idle"))).scalar()
+        assert idle == str(KEEPALIVE_IDLE)
+        second.start()
+        await asyncio.sleep(0.3)
+        assert second_jobs.runs == 0  # the first still leads
+        async with other_db.engine.connect() as admin:
+            assert (
+                await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            ).scalar()
+        for _ in range(100):
+            if second_jobs.runs >= 2:
+                break
+            await asyncio.sleep(0.05)
+        assert second_jobs.runs >= 2
+        # The old leader's next round finds its connection gone and runs nothing.
+        before = first_jobs.runs
+        assert await first.step() is None
+        assert first_jobs.runs == before and not first.leadership.held
+    finally:
+        await first.stop()
+        await second.stop()
+        await other_db.dispose()
