@@ -14,13 +14,15 @@ diacritics on the way out (:mod:`handlers.sms_text`).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from handlers.citizen import status_text
 from handlers.core import Context
 from handlers.features import Feature
-from handlers.i18n import _
+from handlers.i18n import Catalogs, _
+from handlers.notify import notify
 from handlers.text import words
+from storage import Tx
 
 CHANNEL = "sms"
 STATUS_PER_DAY = 5
@@ -40,6 +42,32 @@ MSG_STOPPED = _(
     "You will no longer get SMS from the allowance service. Text DONG Y to get them again."
 )
 MSG_STARTED = _("You will get SMS from the allowance service again. Text TU CHOI to stop them.")
+
+MSG_BUDGET = _(
+    "The SMS budget of {commune} for this month ({budget} SMS) is used up: no more SMS will "
+    "be sent to citizens until next month. Messages on Telegram, Zalo and the web chat go on. "
+    "To send more, ask the administrator to raise the budget."
+)
+
+
+async def budget_reached(
+    tx: Tx, catalogs: Catalogs, commune_code: str, budget: int, period: str, now: datetime
+) -> None:
+    """Tell the commune's officers, once a month, that SMS stopped."""
+    commune = await tx.communes.get(commune_code)
+    name = commune.name if commune else commune_code
+    for uid in await tx.officers.users_of(commune_code):
+        await notify(
+            tx,
+            catalogs,
+            user_id=uid,
+            key=f"sms_budget:{commune_code}:{period}:{uid}",
+            kind="sms_budget",
+            message=MSG_BUDGET,
+            now=now,
+            commune=name,
+            budget=budget,
+        )
 
 
 def keyword(text: str) -> str:

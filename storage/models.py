@@ -130,6 +130,16 @@ class UserRow(Base):
     sms_opt_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class SmsUsageRow(Base):
+    """SMS segments sent for a commune's people in a month (its budget)."""
+
+    __tablename__ = "sms_usage"
+
+    commune_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11"
+    segments: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class LinkRow(Base):
     """A user may ask about this beneficiary (themselves or a relative)."""
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
-from storage.models import AuditRow, CommuneRow, UserRow
-from storage.stores import _Store
+from storage.models import AuditRow, BeneficiaryRow, CommuneRow, LinkRow, SmsUsageRow, UserRow
+from storage.stores import LinkStore, UserStore, _Store
+
+CHANNEL = "sms"
+VIA = "sms"  # links made for SMS, not by the person
 
 
 @dataclass(frozen=True)
@@ -61,3 +64,87 @@ class SmsStore(_Store):
             .values(sms_enabled=enabled, sms_budget=budget)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def sync_links(self, commune_code: str, enabled: bool, locale: str) -> int:
+        """Make the commune's people with a phone on file and no messenger
+        link reachable by SMS (a user of channel "sms" for the phone, linked
+        to them), or, when ``enabled`` is False, undo that. The person's own
+        phone is used, else the relative's. Returns how many people are
+        reachable by SMS."""
+        in_commune = select(BeneficiaryRow.id).where(BeneficiaryRow.commune_code == commune_code)
+        if not enabled:
+            await self.session.execute(
+                delete(LinkRow).where(LinkRow.via == VIA, LinkRow.beneficiary_id.in_(in_commune))
+            )
+            return 0
+        messenger = set(
+            (
+                await self.session.execute(
+                    select(LinkRow.beneficiary_id)
+                    .join(UserRow, UserRow.id == LinkRow.user_id)
+                    .where(UserRow.channel != CHANNEL, LinkRow.beneficiary_id.in_(in_commune))
+                )
+            ).scalars()
+        )
+        rows = await self.session.execute(
+            select(BeneficiaryRow.id, BeneficiaryRow.phone_enc, BeneficiaryRow.relative_phone_enc)
+            .where(BeneficiaryRow.commune_code == commune_code)
+            .order_by(BeneficiaryRow.id)
+        )
+        users = UserStore(self.session, self.vault)
+        links = LinkStore(self.session, self.vault)
+        reachable = 0
+        for ben_id, phone_enc, relative_enc in rows.all():
+            if ben_id in messenger:
+                # Reached on a messenger now: no SMS as well.
+                await self.session.execute(
+                    delete(LinkRow).where(LinkRow.via == VIA, LinkRow.beneficiary_id == ben_id)
+                )
+                continue
+            token, relation = (phone_enc, "self") if phone_enc else (relative_enc, "other")
+            if not token:
+                continue
+            user, _created = await users.get_or_create(CHANNEL, self.vault.decrypt(token), locale)
+            await links.add(user.id, ben_id, relation, VIA)
+            reachable += 1
+        return reachable
+
+    async def recipients(self, commune_code: str) -> int:
+        """People of the commune reached by SMS (their SMS users)."""
+        return int(
+            (
+                await self.session.execute(
+                    select(func.count(func.distinct(LinkRow.user_id)))
+                    .join(UserRow, UserRow.id == LinkRow.user_id)
+                    .join(BeneficiaryRow, BeneficiaryRow.id == LinkRow.beneficiary_id)
+                    .where(UserRow.channel == CHANNEL, BeneficiaryRow.commune_code == commune_code)
+                )
+            ).scalar_one()
+        )
+
+    async def commune_of(self, phone: str) -> str | None:
+        """The commune of the first person this SMS number is linked to."""
+        return (
+            await self.session.execute(
+                select(BeneficiaryRow.commune_code)
+                .join(LinkRow, LinkRow.beneficiary_id == BeneficiaryRow.id)
+                .join(UserRow, UserRow.id == LinkRow.user_id)
+                .where(UserRow.channel == CHANNEL, UserRow.external_id == phone)
+                .order_by(LinkRow.id)
+                .limit(1)
+            )
+        ).scalar()
+
+    async def used(self, commune_code: str, period: str) -> int:
+        row = await self.session.get(SmsUsageRow, (commune_code, period))
+        return row.segments if row else 0
+
+    async def add_usage(self, commune_code: str, period: str, segments: int) -> None:
+        row = await self.session.get(SmsUsageRow, (commune_code, period))
+        if row is None:
+            self.session.add(
+                SmsUsageRow(commune_code=commune_code, period=period, segments=segments)
+            )
+        else:
+            row.segments += segments
+        await self.session.flush()

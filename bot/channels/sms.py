@@ -34,7 +34,8 @@ from aiohttp import web
 
 from bot.channels.base import DeliveryError, Rejected, RetryLater
 from handlers.citizen import normalize_phone
-from handlers.core import Dispatcher
+from handlers.core import VN_TZ, Dispatcher
+from handlers.sms import budget_reached
 from handlers.sms_text import segments, sms_form
 from handlers.types import Incoming, Reply
 
@@ -111,12 +112,42 @@ class SmsChannel:
     # ------------------------------------------------------------ sending
 
     async def deliver(self, external_id: str, reply: Reply) -> None:
-        """Send one reply to this phone number (the delivery worker's entry
-        point). Raises RetryLater or Rejected."""
+        """Send one proactive message to this phone number (the delivery
+        worker's entry point): only while the person's commune has SMS on
+        and within its monthly budget. Raises RetryLater or Rejected."""
         text = self.text_of(reply)
         if not text:
             return
+        cost = segments(text)
+        now = self.dispatcher.clock()
+        local = now.astimezone(VN_TZ)
+        period = f"{local.year:04d}-{local.month:02d}"
+        db = self.dispatcher.db
+        over = False
+        async with db.transaction() as tx:
+            code = await tx.sms.commune_of(external_id)
+            settings = await tx.sms.settings(code) if code else None
+            if code is None or settings is None or not settings.enabled:
+                raise Rejected("sms: SMS is off for this person's commune")
+            if settings.budget is not None:
+                over = await tx.sms.used(code, period) + cost > settings.budget
+                if over:
+                    # Committed with this transaction; the message is refused after.
+                    await budget_reached(
+                        tx, self.dispatcher.catalogs, code, settings.budget, period, now
+                    )
+        if over:
+            raise Rejected("sms: the commune's monthly SMS budget is used up")
         await self.send_text(external_id, text)
+        async with db.transaction() as tx:
+            await tx.sms.add_usage(code, period, cost)
+
+    async def reply(self, phone: str, reply: Reply) -> None:
+        """Answer an incoming SMS (not counted against a commune's budget:
+        the person asked, within a daily limit)."""
+        text = self.text_of(reply)
+        if text:
+            await self.send_text(phone, text)
 
     async def send_text(self, phone: str, text: str) -> None:
         if self._session is None:
@@ -151,7 +182,7 @@ class SmsChannel:
         """Answer an incoming SMS; a failure is logged (the person can text again)."""
         for reply in replies:
             try:
-                await self.deliver(phone, reply)
+                await self.reply(phone, reply)
             except DeliveryError as err:
                 log.warning("sms: reply not sent (%s)", err.reason)
                 return

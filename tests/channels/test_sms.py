@@ -151,7 +151,14 @@ async def test_a_wrong_or_missing_secret_is_refused(bot, gateway):
     assert await text_in(bot, "12", "tc") == 400
 
 
+async def sms_on(db, budget: int | None = None) -> int:
+    async with db.transaction() as tx:
+        assert await tx.sms.configure("99001", True, budget)
+        return await tx.sms.sync_links("99001", True, "vi")
+
+
 async def test_opt_out_holds_messages_until_opt_in(bot, gateway, db, catalogs):
+    assert await sms_on(db) == 1  # Phàm has a phone; Tư has none
     await text_in(bot, PHAM_PHONE, "Từ chối")
     assert gateway.to(PHAM_PHONE) == [
         "Ong/Ba se khong nhan tin nhan tu dich vu tro cap nua. Nhan DONG Y de nhan lai."
@@ -188,8 +195,9 @@ def _config() -> DeliveryConfig:
 
 
 async def test_the_worker_retries_5xx_and_timeouts_and_counts_segments(
-    gateway, db, dispatcher, clock
+    gateway, db, seeded, dispatcher, clock
 ):
+    await sms_on(db)
     channel = SmsChannel(
         dispatcher,
         GatewayConfig(send_url=gateway.url, auth_header=f"Authorization: {AUTH}", timeout=0.3),
@@ -201,6 +209,7 @@ async def test_the_worker_retries_5xx_and_timeouts_and_counts_segments(
         async with db.transaction() as tx:
             for n, phone in enumerate(phones):
                 user, _ = await tx.users.get_or_create("sms", phone, "vi")
+                await tx.links.add(user.id, seeded["pham"], "other", "sms")
                 await tx.outbox.enqueue(
                     key=f"t:{n}", user_id=user.id, kind="test", text=long_vi, now=clock()
                 )
@@ -238,7 +247,7 @@ async def test_get_and_form_gateways_and_unicode(gateway, dispatcher):
             ),
         )
         await channel.start()
-        await channel.deliver(PHAM_PHONE, Reply(text="Tiền đã về"))
+        await channel.reply(PHAM_PHONE, Reply(text="Tiền đã về"))
         await channel.stop()
     assert gateway.methods == ["GET", "POST"]
     assert [s.text for s in gateway.sent] == ["Tiền đã về", "Tiền đã về"]
@@ -249,7 +258,7 @@ async def test_gateway_answers_map_to_what_the_worker_does(gateway, dispatcher):
     await channel.start()
     try:
         with pytest.raises(RetryLater, match="SMS_AUTH_HEADER"):
-            await channel.deliver(PHAM_PHONE, Reply(text="x"))
+            await channel.reply(PHAM_PHONE, Reply(text="x"))
     finally:
         await channel.stop()
     classify(200)
@@ -263,7 +272,7 @@ async def test_gateway_answers_map_to_what_the_worker_does(gateway, dispatcher):
     with pytest.raises(Rejected):
         classify(404)
     with pytest.raises(RetryLater, match="not running"):
-        await SmsChannel(dispatcher, GatewayConfig(send_url=gateway.url)).deliver("+84", Reply("x"))
+        await SmsChannel(dispatcher, GatewayConfig(send_url=gateway.url)).reply("+84", Reply("x"))
 
 
 def test_segments_gsm7_and_ucs2():
@@ -274,3 +283,92 @@ def test_segments_gsm7_and_ucs2():
     assert segments("ệ" * 70) == 1 and segments("ệ" * 71) == 2
     assert segments("ệ" * 134) == 2 and segments("ệ" * 135) == 3
     assert plain("Đồng ý — “Ông” 💰") == 'Dong y - "Ong"'
+
+
+async def test_payment_reminders_reach_a_phone_with_no_messenger_only_when_sms_is_on(
+    bot, gateway, db, catalogs
+):
+    from handlers.reminders import queue_payment_reminders
+    from tests.handlers.test_reminders import vn
+
+    at = vn(2026, 12, 8, 8, 5)
+    async with db.transaction() as tx:
+        assert await queue_payment_reminders(tx, catalogs, at) == 0  # nobody linked yet
+    await sms_on(db)
+    async with db.transaction() as tx:
+        assert await queue_payment_reminders(tx, catalogs, at) == 1
+    worker = DeliveryWorker(db, {"sms": bot.sms}, _config(), clock=lambda: at)
+    counts = await drain(worker, db)
+    assert counts == {"sent": 1}
+    [reminder] = gateway.to(PHAM_PHONE)
+    assert reminder.startswith(
+        "Nhac nho tu Xa Hoa An: tien tro cap thang 12/2026 cua Ba Nguyen Thi Pham (500.000 VND)"
+    )
+    # Turned off: the links made for SMS go, and nothing more is queued.
+    async with db.transaction() as tx:
+        await tx.sms.configure("99001", False, None)
+        assert await tx.sms.sync_links("99001", False, "vi") == 0
+        assert await tx.sms.recipients("99001") == 0
+        assert await queue_payment_reminders(tx, catalogs, vn(2027, 1, 8, 8, 5)) == 0
+
+
+async def test_a_person_on_a_messenger_gets_no_sms_as_well(db, seeded):
+    async with db.transaction() as tx:
+        web, _ = await tx.users.get_or_create("web", "pham", "vi")
+        await tx.links.add(web.id, seeded["pham"], "self", "id_dob")
+    assert await sms_on(db) == 0
+
+
+async def test_the_monthly_budget_stops_sms_and_tells_the_officers(bot, gateway, db, clock):
+    from tests.handlers.test_volunteer import _officer
+
+    officer = await _officer(bot.dispatcher, db)
+    assert "Trần Văn Bình" in officer.text
+    await sms_on(db, budget=2)
+    async with db.transaction() as tx:
+        user, _ = await tx.users.get_or_create("sms", PHAM_PHONE, "vi")
+        for n in range(3):
+            await tx.outbox.enqueue(
+                key=f"b:{n}", user_id=user.id, kind="test", text=f"Tin {n}", now=clock()
+            )
+    counts = await drain(DeliveryWorker(db, {"sms": bot.sms, "web": _Inbox()}, _config()), db)
+    assert counts["sent"] == 2 + 1  # two SMS, and the officer's notice
+    assert gateway.to(PHAM_PHONE) == ["Tin 0", "Tin 1"]
+    async with db.transaction() as tx:
+        [third] = [r for r in await tx.outbox.by_kind("test") if r.status != "sent"]
+        assert third.status == "failed" and "budget" in (third.last_error or "")
+        [notice] = await tx.outbox.by_kind("sms_budget")
+        assert await tx.sms.used("99001", "2026-11") == 2
+    assert notice.text == (
+        "Ngân sách tin nhắn SMS tháng này của Xã Hòa An (2 tin) đã hết: sẽ không gửi thêm tin "
+        "SMS cho người dân đến tháng sau. Tin nhắn trên Telegram, Zalo và web vẫn gửi bình "
+        "thường. Để gửi thêm, xin nhờ quản trị viên tăng ngân sách."
+    )
+
+
+class _Inbox:
+    name = "web"
+
+    def __init__(self) -> None:
+        self.got: list[str] = []
+
+    async def deliver(self, external_id: str, reply: Reply) -> None:
+        self.got.append(reply.text)
+
+
+async def test_commune_sms_from_the_command_line(seeded, db, database_url, tmp_path):
+    from tests.bot.test_import_cli import _bot
+
+    missing = _bot(["commune", "sms", "00000", "on"], database_url, tmp_path)
+    assert missing.returncode == 1
+    done = _bot(["commune", "sms", "99001", "on", "--budget", "500"], database_url, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "1 người" in done.stdout and "500" in done.stdout
+    async with db.transaction() as tx:
+        settings = await tx.sms.settings("99001")
+        assert settings is not None and settings.enabled and settings.budget == 500
+        assert await tx.sms.recipients("99001") == 1
+    off = _bot(["commune", "sms", "99001", "off"], database_url, tmp_path)
+    assert off.returncode == 0
+    async with db.transaction() as tx:
+        assert await tx.sms.recipients("99001") == 0

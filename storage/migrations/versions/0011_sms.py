@@ -23,9 +23,17 @@ def upgrade() -> None:
             sa.Column("sms_enabled", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch.add_column(sa.Column("sms_budget", sa.Integer(), nullable=True))
+    op.create_table(
+        "sms_usage",
+        sa.Column("commune_code", sa.String(length=10), nullable=False),
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("segments", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("commune_code", "period"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("sms_usage")
     with op.batch_alter_table("communes") as batch:
         batch.drop_column("sms_budget")
         batch.drop_column("sms_enabled")
