@@ -148,3 +148,19 @@ class SmsStore(_Store):
         else:
             row.segments += segments
         await self.session.flush()
+
+    async def count_sms_users(self, user_ids: list[int]) -> int:
+        """How many of these users are SMS numbers."""
+        total = 0
+        for start in range(0, len(user_ids), 500):
+            total += int(
+                (
+                    await self.session.execute(
+                        select(func.count(UserRow.id)).where(
+                            UserRow.id.in_(user_ids[start : start + 500]),
+                            UserRow.channel == CHANNEL,
+                        )
+                    )
+                ).scalar_one()
+            )
+        return total

@@ -372,3 +372,35 @@ async def test_commune_sms_from_the_command_line(seeded, db, database_url, tmp_p
     assert off.returncode == 0
     async with db.transaction() as tx:
         assert await tx.sms.recipients("99001") == 0
+
+
+async def test_broadcast_preview_shows_sms_recipients_and_segments(bot, gateway, db):
+    from tests.handlers.test_broadcast import NAM, _compose, _officer, _outbox
+
+    async with db.transaction() as tx:
+        await tx.beneficiaries.add(NAM)
+    assert await sms_on(db, budget=100) == 2  # Phàm's phone and Năm's
+    officer = await _officer(bot.dispatcher, db)
+    text = (
+        "Mời bà con mang thẻ căn cước đến nhận tiền tại nhà văn hóa thôn lúc 8 giờ sáng mai. " * 2
+    )
+    assert len(plain(text.strip())) > 160
+    await _compose(officer, "all", text.strip())
+    assert (
+        "Qua SMS: 2 người nhận, mỗi người 2 tin SMS (tổng cộng 4 tin); tin SMS gửi không dấu."
+        in officer.text
+    )
+    assert "Ngân sách SMS tháng này: đã dùng 0 trên 100 tin." in officer.text
+    await officer.tap("lang:en")
+    await officer.tap("bc:menu")
+    await officer.tap("bc:new")
+    await officer.tap("bc:aud:all")
+    await officer.say("Hop thon luc 8 gio.")
+    await officer.tap("bc:skip_en")
+    assert "By SMS: 2 of the recipients, 1 SMS each (2 SMS in all)" in officer.text
+    await officer.tap("bc:send")
+    rows = await _outbox(db)
+    assert set(rows) == {PHAM_PHONE, "+84913000444"}
+    counts = await drain(DeliveryWorker(db, {"sms": bot.sms}, _config()), db)
+    assert counts == {"sent": 2}
+    assert gateway.to("+84913000444") == ["Thong bao tu Xa Hoa An:\nHop thon luc 8 gio."]
