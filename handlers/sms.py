@@ -8,7 +8,8 @@
   ``START``.
 - Anything else: what can be texted.
 
-The SMS channel's identity is the E.164 phone number; the channel strips
+The SMS channel's identity is the lookup hash of the E.164 phone number (the
+phone itself is kept encrypted); the channel strips
 diacritics on the way out (:mod:`handlers.sms_text`).
 """
 
@@ -100,7 +101,8 @@ async def _status(ctx: Context) -> None:
     if asked >= STATUS_PER_DAY:
         ctx.say(ctx._(MSG_LIMIT, count=asked))
         return
-    found = await ctx.tx.beneficiaries.find_by_phone(ctx.user.external_id)
+    # The SMS identity is the phone's lookup hash (storage.sms).
+    found = await ctx.tx.beneficiaries.find_by_phone_hash(ctx.user.external_id)
     await ctx.tx.audit.write("sms.status", user_id=ctx.user.id, at=ctx.now, found=len(found))
     if not found:
         ctx.say(ctx._(MSG_UNKNOWN))

@@ -128,6 +128,8 @@ class UserRow(Base):
     notify_payments: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # An SMS number that texted STOP / TU CHOI: no SMS until START / DONG Y.
     sms_opt_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # An SMS user's phone, encrypted (their ``external_id`` is its lookup hash).
+    phone_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class SmsUsageRow(Base):

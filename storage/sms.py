@@ -23,6 +23,34 @@ class SmsSettings:
 
 
 class SmsStore(_Store):
+    """An SMS user's ``external_id`` is the lookup hash of their E.164 phone;
+    the phone itself is kept encrypted in ``users.phone_enc``."""
+
+    def identity(self, phone: str) -> str:
+        return self.vault.lookup_hash(phone)
+
+    async def ensure_user(self, phone: str, locale: str) -> int:
+        """The SMS user of this phone (created when new); its id."""
+        user, _created = await UserStore(self.session, self.vault).get_or_create(
+            CHANNEL, self.identity(phone), locale
+        )
+        await self.session.execute(
+            update(UserRow)
+            .where(UserRow.id == user.id, UserRow.phone_enc.is_(None))
+            .values(phone_enc=self.vault.encrypt(phone))
+        )
+        return user.id
+
+    async def phone_of(self, external_id: str) -> str | None:
+        token = (
+            await self.session.execute(
+                select(UserRow.phone_enc).where(
+                    UserRow.channel == CHANNEL, UserRow.external_id == external_id
+                )
+            )
+        ).scalar()
+        return self.vault.decrypt(token) if token else None
+
     async def set_opt_out(self, user_id: int, at: datetime | None) -> None:
         """``at``: the number texted STOP; None: it texted START again."""
         await self.session.execute(
@@ -91,7 +119,6 @@ class SmsStore(_Store):
             .where(BeneficiaryRow.commune_code == commune_code)
             .order_by(BeneficiaryRow.id)
         )
-        users = UserStore(self.session, self.vault)
         links = LinkStore(self.session, self.vault)
         reachable = 0
         for ben_id, phone_enc, relative_enc in rows.all():
@@ -104,8 +131,8 @@ class SmsStore(_Store):
             token, relation = (phone_enc, "self") if phone_enc else (relative_enc, "other")
             if not token:
                 continue
-            user, _created = await users.get_or_create(CHANNEL, self.vault.decrypt(token), locale)
-            await links.add(user.id, ben_id, relation, VIA)
+            user_id = await self.ensure_user(self.vault.decrypt(token), locale)
+            await links.add(user_id, ben_id, relation, VIA)
             reachable += 1
         return reachable
 
@@ -122,14 +149,14 @@ class SmsStore(_Store):
             ).scalar_one()
         )
 
-    async def commune_of(self, phone: str) -> str | None:
-        """The commune of the first person this SMS number is linked to."""
+    async def commune_of(self, external_id: str) -> str | None:
+        """The commune of the first person this SMS user is linked to."""
         return (
             await self.session.execute(
                 select(BeneficiaryRow.commune_code)
                 .join(LinkRow, LinkRow.beneficiary_id == BeneficiaryRow.id)
                 .join(UserRow, UserRow.id == LinkRow.user_id)
-                .where(UserRow.channel == CHANNEL, UserRow.external_id == phone)
+                .where(UserRow.channel == CHANNEL, UserRow.external_id == external_id)
                 .order_by(LinkRow.id)
                 .limit(1)
             )

@@ -112,7 +112,8 @@ class SmsChannel:
     # ------------------------------------------------------------ sending
 
     async def deliver(self, external_id: str, reply: Reply) -> None:
-        """Send one proactive message to this phone number (the delivery
+        """Send one proactive message to this SMS user (``external_id``: the
+        lookup hash of their phone, kept encrypted) -- the delivery
         worker's entry point): only while the person's commune has SMS on
         and within its monthly budget. Raises RetryLater or Rejected."""
         text = self.text_of(reply)
@@ -125,6 +126,9 @@ class SmsChannel:
         db = self.dispatcher.db
         over = False
         async with db.transaction() as tx:
+            phone = await tx.sms.phone_of(external_id)
+            if phone is None:
+                raise Rejected("sms: no phone number for this person")
             code = await tx.sms.commune_of(external_id)
             settings = await tx.sms.settings(code) if code else None
             if code is None or settings is None or not settings.enabled:
@@ -138,7 +142,7 @@ class SmsChannel:
                     )
         if over:
             raise Rejected("sms: the commune's monthly SMS budget is used up")
-        await self.send_text(external_id, text)
+        await self.send_text(phone, text)
         async with db.transaction() as tx:
             await tx.sms.add_usage(code, period, cost)
 
@@ -212,7 +216,11 @@ class SmsChannel:
             # Never log the number or the text.
             log.warning("sms inbound: a message without a valid sender or text was ignored")
             return web.json_response({"ok": False}, status=400)
-        incoming = Incoming(channel="sms", user_id=phone, text=text[:MAX_TEXT].strip())
+        async with self.dispatcher.db.transaction() as tx:
+            # The identity is the phone's lookup hash; the phone is kept encrypted.
+            await tx.sms.ensure_user(phone, self.dispatcher.catalogs.default)
+            identity = tx.sms.identity(phone)
+        incoming = Incoming(channel="sms", user_id=identity, text=text[:MAX_TEXT].strip())
         replies = await self.dispatcher.handle(incoming)
         await self.send(phone, replies)
         return web.json_response({"ok": True})

@@ -101,8 +101,7 @@ async def test_an_unknown_number_learns_nothing(bot, gateway):
 async def test_english_when_the_number_has_chosen_english(bot, gateway):
     await text_in(bot, STRANGER, "hello")
     async with bot.db.transaction() as tx:
-        user, _ = await tx.users.get_or_create("sms", PHAM_PHONE, "vi")
-        await tx.users.set_locale(user.id, "en")
+        await tx.users.set_locale(await tx.sms.ensure_user(PHAM_PHONE, "vi"), "en")
     await text_in(bot, PHAM_PHONE, "tc")
     assert gateway.to(PHAM_PHONE) == [
         "The allowance for 11/2026 for Ms Nguyen Thi Pham: VND500,000, transferred into "
@@ -139,7 +138,7 @@ async def test_a_wrong_or_missing_secret_is_refused(bot, gateway):
     assert await text_in(bot, PHAM_PHONE, "tc", secret=None) == 403
     assert gateway.sent == []
     async with bot.db.transaction() as tx:
-        user, created = await tx.users.get_or_create("sms", PHAM_PHONE, "vi")
+        _user, created = await tx.users.get_or_create("sms", tx.sms.identity(PHAM_PHONE), "vi")
     assert created  # the refused requests reached nothing
     # The secret as a query parameter works (gateways that can only set a URL).
     url = f"http://127.0.0.1:{bot.bound_port}{INBOUND_PATH}?secret={INBOUND_SECRET}"
@@ -164,9 +163,9 @@ async def test_opt_out_holds_messages_until_opt_in(bot, gateway, db, catalogs):
         "Ong/Ba se khong nhan tin nhan tu dich vu tro cap nua. Nhan DONG Y de nhan lai."
     ]
     async with db.transaction() as tx:
-        user, _ = await tx.users.get_or_create("sms", PHAM_PHONE, "vi")
+        user_id = await tx.sms.ensure_user(PHAM_PHONE, "vi")
         await tx.outbox.enqueue(
-            key="t:1", user_id=user.id, kind="test", text="Nhắc lịch", now=bot.dispatcher.clock()
+            key="t:1", user_id=user_id, kind="test", text="Nhắc lịch", now=bot.dispatcher.clock()
         )
     worker = DeliveryWorker(db, {"sms": bot.sms}, _config())
     counts = await drain(worker, db)
@@ -178,7 +177,7 @@ async def test_opt_out_holds_messages_until_opt_in(bot, gateway, db, catalogs):
     )
     async with db.transaction() as tx:
         await tx.outbox.enqueue(
-            key="t:2", user_id=user.id, kind="test", text="Nhắc lịch 2", now=bot.dispatcher.clock()
+            key="t:2", user_id=user_id, kind="test", text="Nhắc lịch 2", now=bot.dispatcher.clock()
         )
     counts = await drain(DeliveryWorker(db, {"sms": bot.sms}, _config()), db)
     assert counts.get("sent") == 1
@@ -208,10 +207,10 @@ async def test_the_worker_retries_5xx_and_timeouts_and_counts_segments(
         phones = [f"+8491200{n:04d}" for n in range(5)]
         async with db.transaction() as tx:
             for n, phone in enumerate(phones):
-                user, _ = await tx.users.get_or_create("sms", phone, "vi")
-                await tx.links.add(user.id, seeded["pham"], "other", "sms")
+                user_id = await tx.sms.ensure_user(phone, "vi")
+                await tx.links.add(user_id, seeded["pham"], "other", "sms")
                 await tx.outbox.enqueue(
-                    key=f"t:{n}", user_id=user.id, kind="test", text=long_vi, now=clock()
+                    key=f"t:{n}", user_id=user_id, kind="test", text=long_vi, now=clock()
                 )
         gateway.failures.extend([500, "slow", 503])
         worker = DeliveryWorker(db, {"sms": channel}, _config(), rng=random.Random(1))
@@ -312,6 +311,22 @@ async def test_payment_reminders_reach_a_phone_with_no_messenger_only_when_sms_i
         assert await queue_payment_reminders(tx, catalogs, vn(2027, 1, 8, 8, 5)) == 0
 
 
+async def test_phones_are_stored_encrypted(bot, gateway, db):
+    from sqlalchemy import select
+
+    from storage.models import UserRow
+
+    await sms_on(db)
+    await text_in(bot, STRANGER, "tc")
+    async with db.transaction() as tx:
+        rows = (await tx.session.execute(select(UserRow).where(UserRow.channel == "sms"))).scalars()
+        stored = [(r.external_id, r.phone_enc) for r in rows]
+    assert len(stored) == 2
+    for external_id, phone_enc in stored:
+        assert "849" not in external_id and phone_enc and "849" not in phone_enc
+        assert db.vault.decrypt(phone_enc) in (PHAM_PHONE, STRANGER)
+
+
 async def test_a_person_on_a_messenger_gets_no_sms_as_well(db, seeded):
     async with db.transaction() as tx:
         web, _ = await tx.users.get_or_create("web", "pham", "vi")
@@ -326,10 +341,10 @@ async def test_the_monthly_budget_stops_sms_and_tells_the_officers(bot, gateway,
     assert "Trần Văn Bình" in officer.text
     await sms_on(db, budget=2)
     async with db.transaction() as tx:
-        user, _ = await tx.users.get_or_create("sms", PHAM_PHONE, "vi")
+        user_id = await tx.sms.ensure_user(PHAM_PHONE, "vi")
         for n in range(3):
             await tx.outbox.enqueue(
-                key=f"b:{n}", user_id=user.id, kind="test", text=f"Tin {n}", now=clock()
+                key=f"b:{n}", user_id=user_id, kind="test", text=f"Tin {n}", now=clock()
             )
     counts = await drain(DeliveryWorker(db, {"sms": bot.sms, "web": _Inbox()}, _config()), db)
     assert counts["sent"] == 2 + 1  # two SMS, and the officer's notice
@@ -400,7 +415,8 @@ async def test_broadcast_preview_shows_sms_recipients_and_segments(bot, gateway,
     assert "By SMS: 2 of the recipients, 1 SMS each (2 SMS in all)" in officer.text
     await officer.tap("bc:send")
     rows = await _outbox(db)
-    assert set(rows) == {PHAM_PHONE, "+84913000444"}
+    # The identities are the phones' lookup hashes, never the phones.
+    assert set(rows) == {db.vault.lookup_hash(PHAM_PHONE), db.vault.lookup_hash("+84913000444")}
     counts = await drain(DeliveryWorker(db, {"sms": bot.sms}, _config()), db)
     assert counts == {"sent": 2}
     assert gateway.to("+84913000444") == ["Thong bao tu Xa Hoa An:\nHop thon luc 8 gio."]

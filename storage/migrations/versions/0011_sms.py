@@ -1,4 +1,4 @@
-"""SMS: a number's opt-out, and each commune's SMS switch and monthly budget
+"""SMS: a number's opt-out and its encrypted phone, and each commune's SMS switch and monthly budget
 
 Revision ID: 0011
 Revises: 0010
@@ -18,6 +18,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("sms_opt_out_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("phone_enc", sa.Text(), nullable=True))
     with op.batch_alter_table("communes") as batch:
         batch.add_column(
             sa.Column("sms_enabled", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -38,4 +39,5 @@ def downgrade() -> None:
         batch.drop_column("sms_budget")
         batch.drop_column("sms_enabled")
     with op.batch_alter_table("users") as batch:
+        batch.drop_column("phone_enc")
         batch.drop_column("sms_opt_out_at")
