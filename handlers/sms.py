@@ -71,6 +71,18 @@ async def budget_reached(
         )
 
 
+async def refresh_sms_links(tx: Tx, catalogs: Catalogs, now: datetime) -> int:
+    """The scheduler's hourly job: people added to an SMS commune's list (an
+    import) become reachable by SMS; people who linked on a messenger stop
+    getting SMS as well. Returns how many people are reachable by SMS."""
+    return sum(
+        [
+            await tx.sms.sync_links(code, True, catalogs.default)
+            for code in await tx.sms.enabled_communes()
+        ]
+    )
+
+
 def keyword(text: str) -> str:
     """The typed keyword, lower case and without diacritics or punctuation."""
     return " ".join(words(text))

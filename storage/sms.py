@@ -191,3 +191,11 @@ class SmsStore(_Store):
                 ).scalar_one()
             )
         return total
+
+    async def enabled_communes(self) -> list[str]:
+        rows = await self.session.execute(
+            select(CommuneRow.code)
+            .where(CommuneRow.sms_enabled.is_(True))
+            .order_by(CommuneRow.code)
+        )
+        return list(rows.scalars())

@@ -420,3 +420,17 @@ async def test_broadcast_preview_shows_sms_recipients_and_segments(bot, gateway,
     counts = await drain(DeliveryWorker(db, {"sms": bot.sms}, _config()), db)
     assert counts == {"sent": 2}
     assert gateway.to("+84913000444") == ["Thong bao tu Xa Hoa An:\nHop thon luc 8 gio."]
+
+
+async def test_the_hourly_job_reaches_people_added_after_sms_was_turned_on(db, seeded, catalogs):
+    from handlers.sms import refresh_sms_links
+    from tests.conftest import NOW
+    from tests.handlers.test_broadcast import NAM
+
+    async with db.transaction() as tx:
+        assert await refresh_sms_links(tx, catalogs, NOW) == 0  # no commune has SMS on
+    assert await sms_on(db) == 1
+    async with db.transaction() as tx:
+        await tx.beneficiaries.add(NAM)  # an import adds Năm, who has a phone
+        assert await refresh_sms_links(tx, catalogs, NOW) == 2
+        assert await tx.sms.recipients("99001") == 2
