@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import AuditRow, BeneficiaryRow, CommuneRow, LinkRow, SmsUsageRow, UserRow
 from storage.stores import LinkStore, UserStore, _Store
@@ -167,14 +168,19 @@ class SmsStore(_Store):
         return row.segments if row else 0
 
     async def add_usage(self, commune_code: str, period: str, segments: int) -> None:
-        row = await self.session.get(SmsUsageRow, (commune_code, period))
-        if row is None:
-            self.session.add(
-                SmsUsageRow(commune_code=commune_code, period=period, segments=segments)
+        """Count sent segments; one atomic upsert, as sends run concurrently."""
+        conn = await self.session.connection()
+        dialect = conn.dialect.name
+        module = postgresql if dialect == "postgresql" else sqlite
+        stmt = module.insert(SmsUsageRow).values(
+            commune_code=commune_code, period=period, segments=segments
+        )
+        await conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["commune_code", "period"],
+                set_={"segments": SmsUsageRow.segments + stmt.excluded.segments},
             )
-        else:
-            row.segments += segments
-        await self.session.flush()
+        )
 
     async def count_sms_users(self, user_ids: list[int]) -> int:
         """How many of these users are SMS numbers."""

@@ -74,8 +74,10 @@ class FakeSmsGateway:
         if self.failures:
             failure = self.failures.popleft()
             if failure == "slow":
+                # Hangs, then gives up without sending (the bot stopped waiting).
                 self.refused["slow"] += 1
                 await asyncio.sleep(self.slow_delay)
+                return web.json_response({"error": "timeout"}, status=504)
             else:
                 self.refused[str(failure)] += 1
                 headers = {"Retry-After": "1"} if failure == 429 else {}

@@ -143,8 +143,12 @@ class SmsChannel:
         if over:
             raise Rejected("sms: the commune's monthly SMS budget is used up")
         await self.send_text(phone, text)
-        async with db.transaction() as tx:
-            await tx.sms.add_usage(code, period, cost)
+        try:
+            async with db.transaction() as tx:
+                await tx.sms.add_usage(code, period, cost)
+        except Exception:
+            # Sent already: never send it again because the count failed.
+            log.exception("sms: a sent message was not counted in the commune's usage")
 
     async def reply(self, phone: str, reply: Reply) -> None:
         """Answer an incoming SMS (not counted against a commune's budget:
