@@ -103,6 +103,12 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--payment-day", type=int, help="day of the month the commune usually pays")
     add.add_argument("--officer-name", help="social-affairs officer shown to citizens")
     add.add_argument("--officer-phone", help="the office phone shown to citizens")
+    sms = comsub.add_parser(
+        "sms", help="send a commune's reminders and news by SMS to people with no messenger"
+    )
+    sms.add_argument("code", help="official commune code")
+    sms.add_argument("switch", choices=["on", "off"])
+    sms.add_argument("--budget", type=int, help="SMS segments a month at most (default: no limit)")
     off = sub.add_parser("officer", help="commune officers")
     offsub = off.add_subparsers(dest="officer_command", required=True, metavar="OFFICER_COMMAND")
     oadd = offsub.add_parser(
@@ -204,6 +210,53 @@ async def _commune_add(args: argparse.Namespace) -> None:
             _("Commune {code} ({name}) saved."), code=args.code.strip(), name=args.name.strip()
         )
     )
+
+
+async def _commune_sms(args: argparse.Namespace) -> int:
+    """Turn SMS on or off for a commune and link its people with a phone on
+    file and no messenger to SMS (run again after an import to add new ones)."""
+    from storage import Database, Vault
+
+    if args.budget is not None and args.budget < 0:
+        raise ConfigError("--budget cannot be negative")
+    settings = load_settings()
+    t = Catalogs(default=settings.default_locale).get(None)
+    code = args.code.strip()
+    on = args.switch == "on"
+    db = Database(settings.database_url, Vault(settings.secret_key))
+    try:
+        await db.upgrade()
+        async with db.transaction() as tx:
+            if not await tx.sms.configure(code, on, args.budget):
+                return _fail(t.gettext(_("There is no commune {code}."), code=code))
+            reachable = await tx.sms.sync_links(code, on, settings.default_locale)
+    finally:
+        await db.dispose()
+    if not on:
+        print(t.gettext(_("SMS for commune {code} is off."), code=code))
+    elif args.budget is None:
+        print(
+            t.gettext(
+                _(
+                    "SMS for commune {code} is on: {count} people reachable by SMS, no monthly limit."
+                ),
+                code=code,
+                count=reachable,
+            )
+        )
+    else:
+        print(
+            t.gettext(
+                _(
+                    "SMS for commune {code} is on: {count} people reachable by SMS, at most "
+                    "{budget} SMS a month."
+                ),
+                code=code,
+                count=reachable,
+                budget=args.budget,
+            )
+        )
+    return 0
 
 
 def _fail(message: str) -> int:
@@ -396,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
             from bot.volunteers import volunteer_command
 
             return asyncio.run(volunteer_command(args))
+        elif args.command == "commune" and args.commune_command == "sms":
+            return asyncio.run(_commune_sms(args))
         elif args.command == "commune":
             asyncio.run(_commune_add(args))
         elif args.command == "db" and args.db_command == "upgrade":

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from bot.channels.base import Sender
 from bot.channels.media import MediaStore
+from bot.channels.sms import GatewayConfig, SmsChannel
 from bot.channels.web import WebChat, WebInbox
 from bot.channels.zalo import ZaloChannel
 from bot.config import ConfigError, Settings
@@ -43,6 +44,7 @@ class App:
     web_app: web.Application
     telegram: object | None = None
     zalo: ZaloChannel | None = None
+    sms: SmsChannel | None = None
     media: MediaStore | None = None
     scheduler: Scheduler | None = None
     _runner: web.AppRunner | None = field(default=None, repr=False)
@@ -56,7 +58,8 @@ class App:
         s = self.settings
         telegram_webhook = self.telegram is not None and s.telegram_mode == "webhook"
         # Zalo needs the web server for its webhook and for pictures sent by URL.
-        if s.web_enabled or telegram_webhook or self.zalo is not None:
+        # SMS needs it for incoming messages.
+        if s.web_enabled or telegram_webhook or self.zalo is not None or self.sms is not None:
             self._runner = web.AppRunner(self.web_app, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, s.web_host, s.web_port)
@@ -93,6 +96,8 @@ class App:
                 await self.zalo.start()
             except Exception:
                 log.exception("zalo could not start; the other channels go on")
+        if self.sms is not None:
+            await self.sms.start()
         for worker in self.workers:
             worker.start()
         if self.scheduler is not None:
@@ -144,6 +149,9 @@ class App:
         if self.zalo is not None:
             with contextlib.suppress(Exception):
                 await self.zalo.stop()
+        if self.sms is not None:
+            with contextlib.suppress(Exception):
+                await self.sms.stop()
         if self.telegram is not None:
             with contextlib.suppress(Exception):
                 await self.telegram.stop()  # type: ignore[attr-defined]
@@ -219,11 +227,16 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
             webhook_secret=zalo_webhook_secret(settings),
         )
         web_app.add_routes(zalo.routes())
+    sms = sms_channel(settings, dispatcher)
+    if sms is not None:
+        web_app.add_routes(sms.routes())
     senders: dict[str, Sender] = {}
     if telegram is not None:
         senders["telegram"] = telegram  # type: ignore[assignment]
     if zalo is not None:
         senders["zalo"] = zalo
+    if sms is not None:
+        senders["sms"] = sms
     if settings.web_enabled:
         senders["web"] = WebInbox(db, clock)
     workers = (
@@ -248,6 +261,7 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
         web_app,
         telegram,
         zalo=zalo,
+        sms=sms,
         media=media,
         scheduler=scheduler,
         workers=workers,
@@ -255,6 +269,28 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
     )
     web_app.add_routes([web.get("/healthz", app.healthz), web.get("/metrics", app.metrics_view)])
     return app
+
+
+def sms_channel(settings: Settings, dispatcher: Dispatcher) -> SmsChannel | None:
+    """The SMS channel when SMS_SEND_URL is set."""
+    if not settings.sms_send_url:
+        return None
+    return SmsChannel(
+        dispatcher,
+        GatewayConfig(
+            send_url=settings.sms_send_url,
+            method=settings.sms_method,
+            auth_header=settings.sms_auth_header,
+            to_param=settings.sms_to_param,
+            text_param=settings.sms_text_param,
+            json=settings.sms_json,
+            unicode=settings.sms_unicode,
+            inbound_secret=settings.sms_inbound_secret,
+            from_param=settings.sms_from_param,
+            inbound_text_param=settings.sms_inbound_text_param,
+            timeout=settings.delivery_timeout,
+        ),
+    )
 
 
 def delivery_config(settings: Settings) -> DeliveryConfig:
@@ -328,6 +364,10 @@ async def deliver_only(settings: Settings) -> None:
         senders["telegram"] = telegram
     if settings.web_enabled:
         senders["web"] = WebInbox(db)
+    sms = sms_channel(settings, Dispatcher(db, Catalogs(default=settings.default_locale), route))
+    if sms is not None:
+        await sms.start()
+        senders["sms"] = sms
     workers = build_workers(settings, db, senders)
     for worker in workers:
         worker.start()
@@ -344,4 +384,6 @@ async def deliver_only(settings: Settings) -> None:
             await worker.stop()
         if telegram is not None:
             await telegram.stop()
+        if sms is not None:
+            await sms.stop()
         await db.dispose()

@@ -64,6 +64,17 @@ class Settings:
     zalo_webhook_url: str | None = None  # public https URL that reaches /zalo/webhook
     zalo_webhook_secret: str | None = None
     zalo_rate_limit: float = 10.0  # messages a second overall; 0 turns the limiter off
+    # SMS through an HTTP gateway (README: "SMS").
+    sms_send_url: str | None = None
+    sms_method: str = "POST"  # POST | GET
+    sms_auth_header: str = ""  # "Authorization: Bearer ..."
+    sms_to_param: str = "to"
+    sms_text_param: str = "text"
+    sms_json: bool = True
+    sms_unicode: bool = False  # keep diacritics (70 characters a segment instead of 160)
+    sms_inbound_secret: str = ""
+    sms_from_param: str = "from"
+    sms_inbound_text_param: str = "text"
     log_level: str = "INFO"
     # The delivery worker (proactive messages from the outbox).
     delivery_enabled: bool = True
@@ -141,6 +152,16 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "zalo_webhook_url": e("ZALO_WEBHOOK_URL") or None,
         "zalo_webhook_secret": e("ZALO_WEBHOOK_SECRET") or None,
         "zalo_rate_limit": _float("ZALO_RATE_LIMIT", "10"),
+        "sms_send_url": e("SMS_SEND_URL") or None,
+        "sms_method": e("SMS_METHOD", "POST").upper(),
+        "sms_auth_header": e("SMS_AUTH_HEADER", ""),
+        "sms_to_param": e("SMS_TO_PARAM", "to"),
+        "sms_text_param": e("SMS_TEXT_PARAM", "text"),
+        "sms_json": _bool(e("SMS_JSON"), True),
+        "sms_unicode": _bool(e("SMS_UNICODE"), False),
+        "sms_inbound_secret": e("SMS_INBOUND_SECRET", ""),
+        "sms_from_param": e("SMS_FROM_PARAM", "from"),
+        "sms_inbound_text_param": e("SMS_INBOUND_TEXT_PARAM", "text"),
         "log_level": e("BOT_LOG_LEVEL", "INFO"),
         "delivery_enabled": _bool(e("BOT_DELIVERY_ENABLED"), True),
         "telegram_delivery_rate": _float("TELEGRAM_DELIVERY_RATE", "30"),
@@ -200,6 +221,13 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         raise SystemExit("ZALO_MODE must be 'polling' or 'webhook'")
     if settings.zalo_mode == "webhook" and settings.zalo_token and not settings.zalo_webhook_url:
         raise SystemExit("ZALO_MODE=webhook needs ZALO_WEBHOOK_URL (the public https address)")
+    if settings.sms_method not in ("POST", "GET"):
+        raise ConfigError("SMS_METHOD must be POST or GET")
+    if settings.sms_send_url and len(settings.sms_inbound_secret) < 16:
+        raise ConfigError(
+            "SMS_SEND_URL needs SMS_INBOUND_SECRET (at least 16 characters), which the "
+            "gateway sends with each incoming SMS"
+        )
     secret = settings.zalo_webhook_secret
     if secret is not None and not 8 <= len(secret) <= 256:
         raise SystemExit("ZALO_WEBHOOK_SECRET must be 8 to 256 characters")

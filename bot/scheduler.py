@@ -124,6 +124,7 @@ def default_jobs(settings: Settings, limits: Limits | None = None) -> list[Job]:
         queue_health_insurance_reminders,
         queue_payment_reminders,
     )
+    from handlers.sms import refresh_sms_links
     from handlers.volunteer import queue_followup_reminders
 
     rules = ReminderRules(
@@ -138,6 +139,8 @@ def default_jobs(settings: Settings, limits: Limits | None = None) -> list[Job]:
     )
     window = (limits or Limits()).window
     return [
+        # First: people newly reachable by SMS get this round's reminders too.
+        Job("sms_links", refresh_sms_links, timedelta(hours=1)),
         Job("payment_reminders", partial(queue_payment_reminders, rules=rules)),
         Job("insurance_reminders", partial(queue_health_insurance_reminders, rules=rules)),
         Job("officer_digests", partial(queue_officer_digests, rules=digest)),

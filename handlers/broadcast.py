@@ -29,6 +29,7 @@ from handlers.dates import parse_send_time
 from handlers.features import Feature
 from handlers.i18n import Translator, _
 from handlers.notify import notify_many
+from handlers.sms_text import plain, segments
 from handlers.text import words
 from handlers.types import Attachment, Option
 from storage.broadcasts import Broadcast, Delivery, Reach
@@ -77,6 +78,11 @@ MSG_PREVIEW = _(
     "Recipients in the bot: {recipients}. People in this audience: {people}; of them "
     "{unreachable} cannot be reached because nobody linked them in the bot."
 )
+MSG_PREVIEW_SMS = _(
+    "By SMS: {sms} of the recipients, {segments} SMS each ({total} SMS in all); SMS go "
+    "without diacritics."
+)
+MSG_PREVIEW_SMS_BUDGET = _("This month's SMS budget: {used} of {budget} SMS used.")
 MSG_PREVIEW_VI = _("Vietnamese:\n{text}")
 MSG_PREVIEW_EN = _("English:\n{text}")
 MSG_PREVIEW_NO_EN = _("English: none, people who chose English get the Vietnamese.")
@@ -368,6 +374,21 @@ async def _reach(ctx: Context) -> Reach | None:
     return await query(ctx, data["commune"], data)
 
 
+async def _sms_cost(ctx: Context, user_ids: list[int], text: str, commune: str) -> list[str]:
+    """What the broadcast costs by SMS, when some recipients are SMS numbers."""
+    sms = await ctx.tx.sms.count_sms_users(user_ids)
+    if not sms:
+        return []
+    each = segments(plain(text))
+    lines = [ctx._(MSG_PREVIEW_SMS, sms=sms, segments=each, total=sms * each)]
+    settings = await ctx.tx.sms.settings(commune)
+    if settings is not None and settings.budget is not None:
+        d = ctx.local_now.date()
+        used = await ctx.tx.sms.used(commune, f"{d.year:04d}-{d.month:02d}")
+        lines.append(ctx._(MSG_PREVIEW_SMS_BUDGET, used=used, budget=settings.budget))
+    return lines
+
+
 async def preview(ctx: Context) -> None:
     data = dict(ctx.state.data)
     reach = await _reach(ctx)
@@ -387,6 +408,7 @@ async def preview(ctx: Context) -> None:
             people=reach.people,
             unreachable=reach.unreachable,
         ),
+        *await _sms_cost(ctx, reach.user_ids, data["text_vi"], data["commune"]),
         ctx._(MSG_PREVIEW_VI, text=data["text_vi"]),
         ctx._(MSG_PREVIEW_EN, text=data["text_en"])
         if data.get("text_en")

@@ -26,6 +26,7 @@ from storage.officers import OfficerStore
 from storage.outbox import OutboxStore, WebInboxStore
 from storage.reminders import ReminderStore
 from storage.reports import ReportStore
+from storage.sms import SmsStore
 from storage.stores import (
     AttemptStore,
     AuditStore,
@@ -66,6 +67,7 @@ class Tx:
         self.inbox = WebInboxStore(session, vault)
         self.broadcasts = BroadcastStore(session, vault)
         self.reminders = ReminderStore(session, vault)
+        self.sms = SmsStore(session, vault)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -37,6 +38,10 @@ class CommuneRow(Base):
     # Public contact of the commune's social-affairs office.
     officer_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     officer_phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Proactive messages by SMS to people with no messenger link (off until
+    # the commune turns it on), and at most this many SMS segments a month.
+    sms_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sms_budget: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class BeneficiaryRow(Base):
@@ -121,6 +126,20 @@ class UserRow(Base):
     unreachable_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # "Your allowance has arrived" messages; the person can turn them off.
     notify_payments: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # An SMS number that texted STOP / TU CHOI: no SMS until START / DONG Y.
+    sms_opt_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # An SMS user's phone, encrypted (their ``external_id`` is its lookup hash).
+    phone_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SmsUsageRow(Base):
+    """SMS segments sent for a commune's people in a month (its budget)."""
+
+    __tablename__ = "sms_usage"
+
+    commune_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11"
+    segments: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class LinkRow(Base):

@@ -226,6 +226,7 @@ class OutboxStore(_Store):
                 _USERS.c.channel,
                 _USERS.c.external_id,
                 _USERS.c.unreachable_at,
+                _USERS.c.sms_opt_out_at,
             )
             .select_from(_OUTBOX.join(_USERS, _USERS.c.id == _OUTBOX.c.user_id))
             .where(_OUTBOX.c.claim_token == token)
@@ -243,7 +244,8 @@ class OutboxStore(_Store):
                 attempts=r.attempts,
                 channel=r.channel,
                 external_id=r.external_id,
-                unreachable=r.unreachable_at is not None,
+                # A number that texted STOP is held back like a blocked chat.
+                unreachable=r.unreachable_at is not None or r.sms_opt_out_at is not None,
             )
             for r in rows
         ]

@@ -295,7 +295,10 @@ class BeneficiaryStore(_Store):
 
     async def find_by_phone(self, phone: str) -> list[tuple[Beneficiary, str]]:
         """Beneficiaries whose own (``"self"``) or relative's (``"relative"``) phone this is."""
-        h = self.vault.lookup_hash(phone)
+        return await self.find_by_phone_hash(self.vault.lookup_hash(phone))
+
+    async def find_by_phone_hash(self, h: str) -> list[tuple[Beneficiary, str]]:
+        """:meth:`find_by_phone` by the phone's lookup hash."""
         rows = (
             await self.session.execute(
                 select(BeneficiaryRow)

@@ -111,6 +111,7 @@ async def test_the_app_starts_and_stops_its_scheduler(database_url, seeded, cloc
     app = build_app(settings, clock=clock)
     assert app.scheduler is not None
     assert [j.name for j in app.scheduler.jobs] == [
+        "sms_links",
         "payment_reminders",
         "insurance_reminders",
         "officer_digests",

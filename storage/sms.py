@@ -1,0 +1,207 @@
+"""What SMS needs: a number's opt-out, how often it asked for its status,
+and each commune's SMS switch and monthly budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage.models import AuditRow, BeneficiaryRow, CommuneRow, LinkRow, SmsUsageRow, UserRow
+from storage.stores import LinkStore, UserStore, _Store
+
+CHANNEL = "sms"
+VIA = "sms"  # links made for SMS, not by the person
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    commune_code: str
+    enabled: bool
+    budget: int | None  # SMS segments a month; None: no limit
+
+
+class SmsStore(_Store):
+    """An SMS user's ``external_id`` is the lookup hash of their E.164 phone;
+    the phone itself is kept encrypted in ``users.phone_enc``."""
+
+    def identity(self, phone: str) -> str:
+        return self.vault.lookup_hash(phone)
+
+    async def ensure_user(self, phone: str, locale: str) -> int:
+        """The SMS user of this phone (created when new); its id."""
+        user, _created = await UserStore(self.session, self.vault).get_or_create(
+            CHANNEL, self.identity(phone), locale
+        )
+        await self.session.execute(
+            update(UserRow)
+            .where(UserRow.id == user.id, UserRow.phone_enc.is_(None))
+            .values(phone_enc=self.vault.encrypt(phone))
+        )
+        return user.id
+
+    async def phone_of(self, external_id: str) -> str | None:
+        token = (
+            await self.session.execute(
+                select(UserRow.phone_enc).where(
+                    UserRow.channel == CHANNEL, UserRow.external_id == external_id
+                )
+            )
+        ).scalar()
+        return self.vault.decrypt(token) if token else None
+
+    async def set_opt_out(self, user_id: int, at: datetime | None) -> None:
+        """``at``: the number texted STOP; None: it texted START again."""
+        await self.session.execute(
+            update(UserRow).where(UserRow.id == user_id).values(sms_opt_out_at=at)
+        )
+
+    async def opted_out(self, user_id: int) -> bool:
+        value = (
+            await self.session.execute(select(UserRow.sms_opt_out_at).where(UserRow.id == user_id))
+        ).scalar()
+        return value is not None
+
+    async def count_actions(self, user_id: int, action: str, since: datetime) -> int:
+        """How many ``action`` audit entries this user has since ``since``
+        (status requests by SMS, for the daily limit)."""
+        return int(
+            (
+                await self.session.execute(
+                    select(func.count(AuditRow.id)).where(
+                        AuditRow.user_id == user_id,
+                        AuditRow.action == action,
+                        AuditRow.at >= since,
+                    )
+                )
+            ).scalar_one()
+        )
+
+    async def settings(self, commune_code: str) -> SmsSettings | None:
+        row = await self.session.get(CommuneRow, commune_code)
+        if row is None:
+            return None
+        return SmsSettings(row.code, bool(row.sms_enabled), row.sms_budget)
+
+    async def configure(self, commune_code: str, enabled: bool, budget: int | None) -> bool:
+        """Turn SMS on or off for a commune; False when there is no such commune."""
+        result = await self.session.execute(
+            update(CommuneRow)
+            .where(CommuneRow.code == commune_code)
+            .values(sms_enabled=enabled, sms_budget=budget)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def sync_links(self, commune_code: str, enabled: bool, locale: str) -> int:
+        """Make the commune's people with a phone on file and no messenger
+        link reachable by SMS (a user of channel "sms" for the phone, linked
+        to them), or, when ``enabled`` is False, undo that. The person's own
+        phone is used, else the relative's. Returns how many people are
+        reachable by SMS."""
+        in_commune = select(BeneficiaryRow.id).where(BeneficiaryRow.commune_code == commune_code)
+        if not enabled:
+            await self.session.execute(
+                delete(LinkRow).where(LinkRow.via == VIA, LinkRow.beneficiary_id.in_(in_commune))
+            )
+            return 0
+        messenger = set(
+            (
+                await self.session.execute(
+                    select(LinkRow.beneficiary_id)
+                    .join(UserRow, UserRow.id == LinkRow.user_id)
+                    .where(UserRow.channel != CHANNEL, LinkRow.beneficiary_id.in_(in_commune))
+                )
+            ).scalars()
+        )
+        rows = await self.session.execute(
+            select(BeneficiaryRow.id, BeneficiaryRow.phone_enc, BeneficiaryRow.relative_phone_enc)
+            .where(BeneficiaryRow.commune_code == commune_code)
+            .order_by(BeneficiaryRow.id)
+        )
+        links = LinkStore(self.session, self.vault)
+        reachable = 0
+        for ben_id, phone_enc, relative_enc in rows.all():
+            if ben_id in messenger:
+                # Reached on a messenger now: no SMS as well.
+                await self.session.execute(
+                    delete(LinkRow).where(LinkRow.via == VIA, LinkRow.beneficiary_id == ben_id)
+                )
+                continue
+            token, relation = (phone_enc, "self") if phone_enc else (relative_enc, "other")
+            if not token:
+                continue
+            user_id = await self.ensure_user(self.vault.decrypt(token), locale)
+            await links.add(user_id, ben_id, relation, VIA)
+            reachable += 1
+        return reachable
+
+    async def recipients(self, commune_code: str) -> int:
+        """People of the commune reached by SMS (their SMS users)."""
+        return int(
+            (
+                await self.session.execute(
+                    select(func.count(func.distinct(LinkRow.user_id)))
+                    .join(UserRow, UserRow.id == LinkRow.user_id)
+                    .join(BeneficiaryRow, BeneficiaryRow.id == LinkRow.beneficiary_id)
+                    .where(UserRow.channel == CHANNEL, BeneficiaryRow.commune_code == commune_code)
+                )
+            ).scalar_one()
+        )
+
+    async def commune_of(self, external_id: str) -> str | None:
+        """The commune of the first person this SMS user is linked to."""
+        return (
+            await self.session.execute(
+                select(BeneficiaryRow.commune_code)
+                .join(LinkRow, LinkRow.beneficiary_id == BeneficiaryRow.id)
+                .join(UserRow, UserRow.id == LinkRow.user_id)
+                .where(UserRow.channel == CHANNEL, UserRow.external_id == external_id)
+                .order_by(LinkRow.id)
+                .limit(1)
+            )
+        ).scalar()
+
+    async def used(self, commune_code: str, period: str) -> int:
+        row = await self.session.get(SmsUsageRow, (commune_code, period))
+        return row.segments if row else 0
+
+    async def add_usage(self, commune_code: str, period: str, segments: int) -> None:
+        """Count sent segments; one atomic upsert, as sends run concurrently."""
+        conn = await self.session.connection()
+        dialect = conn.dialect.name
+        module = postgresql if dialect == "postgresql" else sqlite
+        stmt = module.insert(SmsUsageRow).values(
+            commune_code=commune_code, period=period, segments=segments
+        )
+        await conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["commune_code", "period"],
+                set_={"segments": SmsUsageRow.segments + stmt.excluded.segments},
+            )
+        )
+
+    async def count_sms_users(self, user_ids: list[int]) -> int:
+        """How many of these users are SMS numbers."""
+        total = 0
+        for start in range(0, len(user_ids), 500):
+            total += int(
+                (
+                    await self.session.execute(
+                        select(func.count(UserRow.id)).where(
+                            UserRow.id.in_(user_ids[start : start + 500]),
+                            UserRow.channel == CHANNEL,
+                        )
+                    )
+                ).scalar_one()
+            )
+        return total
+
+    async def enabled_communes(self) -> list[str]:
+        rows = await self.session.execute(
+            select(CommuneRow.code)
+            .where(CommuneRow.sms_enabled.is_(True))
+            .order_by(CommuneRow.code)
+        )
+        return list(rows.scalars())
