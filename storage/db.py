@@ -27,6 +27,7 @@ from storage.outbox import OutboxStore, WebInboxStore
 from storage.reminders import ReminderStore
 from storage.reports import ReportStore
 from storage.sms import SmsStore
+from storage.sqlite_inline import inline_creator
 from storage.stores import (
     AttemptStore,
     AuditStore,
@@ -89,9 +90,15 @@ class Database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         if self.is_sqlite:
             # Transactions are serialised in-process (see below), so one
-            # connection -- one aiosqlite thread -- is all SQLite needs.
+            # connection is all SQLite needs; its calls run inline (see
+            # storage.sqlite_inline).
             self.engine = create_async_engine(
-                url, echo=echo, pool_size=1, max_overflow=0, hide_parameters=True
+                url,
+                echo=echo,
+                pool_size=1,
+                max_overflow=0,
+                hide_parameters=True,
+                async_creator=inline_creator(parsed),
             )
         else:
             # hide_parameters: a database error must never print names or hashes.

@@ -368,11 +368,10 @@ async def _control_push(fake: FakeTelegram, request: web.Request) -> web.Respons
 
 
 async def _control_stats(fake: FakeTelegram, request: web.Request) -> web.Response:
-    texts = (
-        [s.text for s in fake.sent[-int(request.query.get("last", "0")) :]]
-        if request.query.get("last")
-        else []
-    )
+    # The texts of the last N messages sent ("last=0" or none: no texts; a
+    # driver polling the count must not be sent every text each time).
+    last = int(request.query.get("last") or 0)
+    texts = [s.text for s in fake.sent[-last:]] if last > 0 else []
     return web.json_response(
         {"sent": len(fake.sent), "pending_updates": len(fake.updates), "last": texts}
     )

@@ -135,6 +135,10 @@ class TelegramChannel:
         builder: ApplicationBuilder = ApplicationBuilder().token(token).base_url(base_url)
         file_base = base_url[: -len("bot")] + "file/bot" if base_url.endswith("bot") else base_url
         builder = builder.base_file_url(file_base)
+        # Replies and polling go over aiohttp too (see AiohttpRequest): several
+        # times less CPU per call than the default httpx transport.
+        builder = builder.request(AiohttpRequest(connections=concurrency + 4, timeout=delivery_timeout))
+        builder = builder.get_updates_request(AiohttpRequest(connections=1, timeout=delivery_timeout))
         self._file_base = file_base
         if rate_limit > 0:
             builder = builder.rate_limiter(

@@ -42,7 +42,7 @@ ROUNDS = int(os.environ.get("PERF_ROUNDS", "3"))
 TOKEN = "123456:TEST-TOKEN"
 STATUS_BUTTON = "💰 Kiểm tra tiền trợ cấp"
 TARGET = 0.7
-FLOOR = 0.2
+FLOOR = 0.4
 
 
 class FakeProcess:
