@@ -97,9 +97,13 @@ def _parser() -> argparse.ArgumentParser:
         "add", help="add or update a commune (code, name, payment day, contact)"
     )
     add.add_argument("code", help="official commune code, e.g. 26734")
-    add.add_argument("name", help='e.g. "Xã Hòa An"')
-    add.add_argument("--province-code", default="")
-    add.add_argument("--province-name", default="")
+    add.add_argument(
+        "name",
+        nargs="?",
+        help='e.g. "Xã Hòa An"; taken from the official list when left out',
+    )
+    add.add_argument("--province-code", default="", help="taken from the official list if left out")
+    add.add_argument("--province-name", default="", help="taken from the official list if left out")
     add.add_argument("--payment-day", type=int, help="day of the month the commune usually pays")
     add.add_argument("--officer-name", help="social-affairs officer shown to citizens")
     add.add_argument("--officer-phone", help="the office phone shown to citizens")
@@ -181,22 +185,42 @@ async def _db_upgrade() -> None:
 
 
 async def _commune_add(args: argparse.Namespace) -> None:
+    from handlers.communes import official_communes
+    from handlers.text import match_key
     from storage import Database, Vault
     from storage.records import Commune
 
+    settings = load_settings()
+    t = Catalogs(default=settings.default_locale).get(None)
     if args.payment_day is not None and not 1 <= args.payment_day <= 31:
         raise ConfigError("--payment-day must be between 1 and 31")
-    settings = load_settings()
+    code = args.code.strip()
+    official = official_communes().commune(code)
+    name = (args.name or "").strip() or (official.name if official else "")
+    if not name:
+        raise ConfigError(
+            t.gettext(
+                _(
+                    "{code} is not a commune code on the official list since 1 July 2025; "
+                    "give its name too to add it anyway."
+                ),
+                code=code,
+            )
+        )
+    province_code = args.province_code.strip() or (official.province_code if official else "")
+    province_name = args.province_name.strip() or (
+        official.province_name if official else official_communes().province(province_code) or ""
+    )
     db = Database(settings.database_url, Vault(settings.secret_key))
     try:
         await db.upgrade()
         async with db.transaction() as tx:
             await tx.communes.upsert(
                 Commune(
-                    code=args.code.strip(),
-                    name=args.name.strip(),
-                    province_code=args.province_code,
-                    province_name=args.province_name,
+                    code=code,
+                    name=name,
+                    province_code=province_code,
+                    province_name=province_name,
                     payment_day=args.payment_day,
                     officer_name=args.officer_name,
                     officer_phone=args.officer_phone,
@@ -204,12 +228,25 @@ async def _commune_add(args: argparse.Namespace) -> None:
             )
     finally:
         await db.dispose()
-    t = Catalogs(default=settings.default_locale).get(None)
-    print(
-        t.gettext(
-            _("Commune {code} ({name}) saved."), code=args.code.strip(), name=args.name.strip()
+    print(t.gettext(_("Commune {code} ({name}) saved."), code=code, name=name))
+    if official is None:
+        print(
+            t.gettext(
+                _(
+                    "Note: {code} is not on the official list of communes since 1 July 2025; "
+                    "check the code."
+                ),
+                code=code,
+            )
         )
-    )
+    elif match_key(official.name) != match_key(name):
+        print(
+            t.gettext(
+                _("Note: the official list names {code} “{official}”."),
+                code=code,
+                official=official.name,
+            )
+        )
 
 
 async def _commune_sms(args: argparse.Namespace) -> int:

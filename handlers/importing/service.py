@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Literal
 
+from handlers.communes import commune_key, official_communes
 from handlers.i18n import Catalogs, Translator, _
 from handlers.ids import mask_id
 from handlers.importing.reader import ImportFileError, open_table
@@ -37,6 +39,17 @@ Kind = Literal["beneficiaries", "payments"]
 BATCH = 1000
 
 MSG_UNKNOWN_COMMUNE = _("The commune {commune} is not in the bot's list of communes.")
+MSG_NOT_OFFICIAL = _(
+    "{commune} is not a commune code on the official list since 1 July 2025, "
+    "nor one of the bot's communes."
+)
+MSG_NOT_SERVED = _(
+    "{commune} ({code}, {province}) is not one of the bot's communes yet; "
+    "add it first with: commune add {code}"
+)
+MSG_AMBIGUOUS_COMMUNE = _(
+    "Several communes are called {commune} ({codes}); write the commune code instead."
+)
 MSG_NO_COMMUNE = _("This row names no commune; add a commune code column or choose the commune.")
 MSG_REPEATED = _("This citizen ID is already in row {row} of this file.")
 MSG_REPEATED_PAYMENT = _("This citizen ID already has a payment for this period in row {row}.")
@@ -48,7 +61,7 @@ MSG_TOO_LONG = _("This text is too long ({length} characters); it can have at mo
 # Column sizes in the database (storage/models.py): longer text is a row error.
 TEXT_LIMITS = {"full_name": 200, "village": 200, "bank": 100, "account_name": 200, "commune": 200}
 REPORT_HEADERS = (_("Row"), _("Column"), _("Value"), _("Reason"))
-_COMMUNE_WORDS = ("xa ", "phuong ", "thi tran ", "dac khu ")
+_CODE = re.compile(r"\d{5}")
 
 
 class _Rollback(Exception):
@@ -76,38 +89,82 @@ class ImportSummary:
 
 
 class _Communes:
-    """Resolves a commune written in a list (code, or unambiguous name)."""
+    """Resolves a commune written in a list (its code, or an unambiguous name): first
+    among the communes the bot serves, then on the official list, to say precisely
+    what is wrong when it is not one the bot serves."""
 
     def __init__(self, communes: list[Commune]) -> None:
         self.codes = {c.code: c for c in communes}
         self.by_name: dict[str, list[str]] = {}
         for c in communes:
-            for key in {_name_key(c.name), match_key(c.name)}:
+            for key in {commune_key(c.name), match_key(c.name)}:
                 self.by_name.setdefault(key, []).append(c.code)
 
     def label(self, code: str) -> str:
         commune = self.codes.get(code)
         return commune.name if commune else code
 
-    def resolve(self, code: str | None, name: str | None, default: str | None) -> str | None:
+    def resolve(
+        self, code: str | None, name: str | None, default: str | None
+    ) -> tuple[str | None, str, dict[str, object]]:
+        """(the served commune's code, "", {}) or (None, a message, its parameters)."""
         for candidate in (code, name):
             if not candidate:
                 continue
             if candidate in self.codes:
-                return candidate
-            found = self.by_name.get(_name_key(candidate)) or self.by_name.get(match_key(candidate))
-            if found and len(set(found)) == 1:
-                return found[0]
-            return None
-        return default
+                return candidate, "", {}
+            found = set(
+                self.by_name.get(match_key(candidate))
+                or self.by_name.get(commune_key(candidate))
+                or []
+            )
+            if len(found) == 1:
+                return found.pop(), "", {}
+            if len(found) > 1:
+                return (
+                    None,
+                    MSG_AMBIGUOUS_COMMUNE,
+                    {
+                        "commune": candidate,
+                        "codes": ", ".join(sorted(found)),
+                    },
+                )
+            return self._official(candidate)
+        if default:
+            return default, "", {}
+        return None, MSG_NO_COMMUNE, {}
 
-
-def _name_key(name: str) -> str:
-    key = match_key(name)
-    for word in _COMMUNE_WORDS:
-        if key.startswith(word):
-            return key[len(word) :]
-    return key
+    def _official(self, written: str) -> tuple[str | None, str, dict[str, object]]:
+        snapshot = official_communes()
+        if _CODE.fullmatch(written):
+            official = snapshot.commune(written)
+            if official is None:
+                return None, MSG_NOT_OFFICIAL, {"commune": written}
+            found = [official]
+        else:
+            found = snapshot.find(written)
+        served = [c for c in found if c.code in self.codes]
+        if len(served) == 1 and (len(found) == 1 or "," in written or " - " in written):
+            return served[0].code, "", {}  # e.g. "Xã Tân Phú, Đồng Nai"
+        if len(found) == 1:
+            c = found[0]
+            params: dict[str, object] = {
+                "commune": c.name,
+                "code": c.code,
+                "province": c.province_name,
+            }
+            return None, MSG_NOT_SERVED, params
+        if len(found) > 1:
+            return (
+                None,
+                MSG_AMBIGUOUS_COMMUNE,
+                {
+                    "commune": written,
+                    "codes": ", ".join(c.code for c in found[:6])
+                    + (", …" if len(found) > 6 else ""),
+                },
+            )
+        return None, MSG_UNKNOWN_COMMUNE, {"commune": written}
 
 
 class _Report:
@@ -351,16 +408,17 @@ async def _apply(  # type: ignore[no-untyped-def]
                 continue
             seen[key] = number
             if isinstance(record, BeneficiaryRow):
-                code = communes.resolve(record.commune, record.commune_name, default_commune)
+                code, why, params = communes.resolve(
+                    record.commune, record.commune_name, default_commune
+                )
                 if code is None:
-                    written = record.commune or record.commune_name
                     problem(
                         RowError(
                             number,
-                            headers.get("commune", ""),
-                            written or "",
-                            MSG_UNKNOWN_COMMUNE if written else MSG_NO_COMMUNE,
-                            {"commune": written} if written else {},
+                            headers.get("commune", headers.get("commune_name", "")),
+                            record.commune or record.commune_name or "",
+                            why,
+                            params,
                         )
                     )
                     continue

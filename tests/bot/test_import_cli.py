@@ -162,3 +162,32 @@ async def test_cli_makes_a_province_user_who_sees_reports(db, database_url, tmp_
     )
     await user.tap("rep:rate")
     assert user.text.startswith("Chưa có danh sách chi trả tháng 11/2026.")
+
+
+async def test_commune_add_takes_the_name_and_province_from_the_official_list(
+    db, database_url, tmp_path
+):
+    added = _bot(["commune", "add", "26740", "--payment-day", "10"], database_url, tmp_path)
+    assert added.returncode == 0, added.stderr
+    assert "Đã lưu xã 26740 (Phường Sài Gòn)" in added.stdout
+    async with db.transaction() as tx:
+        saigon = await tx.communes.get("26740")
+    assert (saigon.name, saigon.province_code, saigon.province_name, saigon.payment_day) == (
+        "Phường Sài Gòn",
+        "79",
+        "Thành phố Hồ Chí Minh",
+        10,
+    )
+    # A code that is not on the official list needs its name, and is flagged.
+    bare = _bot(["commune", "add", "12345"], database_url, tmp_path)
+    assert bare.returncode == 2
+    assert "12345 không phải mã xã trong danh sách chính thức" in bare.stderr
+    async with db.transaction() as tx:
+        assert await tx.communes.get("12345") is None
+    named = _bot(["commune", "add", "12345", "Xã Thử Nghiệm"], database_url, tmp_path)
+    assert named.returncode == 0
+    assert "Lưu ý: 12345 không có trong danh sách xã chính thức" in named.stdout
+    # A name that differs from the official one is kept, with a note.
+    other = _bot(["commune", "add", "26740", "Phuong Sai Gon moi"], database_url, tmp_path)
+    assert other.returncode == 0
+    assert "danh sách chính thức ghi tên xã 26740 là “Phường Sài Gòn”" in other.stdout

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from handlers.communes import official_communes
 from handlers.i18n import Catalogs
 from handlers.importing.service import run_import
 from storage.records import Commune
@@ -133,7 +134,8 @@ async def test_unknown_commune_repeated_id_and_unknown_person_are_row_errors(db,
     result = await run_import(db, path, "beneficiaries", translator=vi)
     reasons = result.report_path.read_text(encoding="utf-8-sig").splitlines()[1:]
     assert reasons == [
-        "5,Mã xã,12345,Xã 12345 chưa có trong danh sách xã của bot.",
+        '5,Mã xã,12345,"12345 không phải mã xã trong danh sách chính thức từ 1/7/2025, '
+        'cũng không phải xã của bot."',
         "7,Số CCCD,*********789,Số CCCD này đã có ở dòng 6 của tệp.",
     ]
     pay = tmp_path / "chi.csv"
@@ -145,6 +147,57 @@ async def test_unknown_commune_repeated_id_and_unknown_person_are_row_errors(db,
     assert "No one with this citizen ID is on the beneficiary list" in nobody.report_path.read_text(
         encoding="utf-8-sig"
     )
+
+
+async def test_communes_are_checked_against_the_official_list(db, tmp_path):
+    await _commune(db)
+    en = Catalogs().get("en")
+    head = "Họ và tên;Số CCCD;Ngày sinh;Xã;Mức hưởng"
+    rows = [
+        "Người Một;001140000001;01/01/1940;26740;500000",  # official, not served
+        "Người Hai;001140000002;01/01/1940;phuong sai gon;500000",  # same, by name
+        "Người Ba;001140000003;01/01/1940;Xã Tân Phú;500000",  # many communes
+        "Người Bốn;001140000004;01/01/1940;Xã Không Có;500000",  # no such commune
+        "Người Năm;001140000005;01/01/1940;hoa an;500000",  # the bot's own, by name
+    ]
+    path = write_csv(tmp_path / "ds.csv", head, *rows)
+    result = await run_import(db, path, "beneficiaries", translator=en)
+    assert result.outcome == "rejected" and await _count(db) == 0
+    reasons = result.report_path.read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert reasons[0] == (
+        "5,Xã,26740,\"Phường Sài Gòn (26740, Thành phố Hồ Chí Minh) is not one of the bot's "
+        'communes yet; add it first with: commune add 26740"'
+    )
+    assert reasons[1].startswith('6,Xã,phuong sai gon,"Phường Sài Gòn (26740,')
+    assert reasons[2].startswith('7,Xã,Xã Tân Phú,"Several communes are called Xã Tân Phú (')
+    assert reasons[2].endswith('write the commune code instead."')
+    assert (
+        reasons[3]
+        == "8,Xã,Xã Không Có,The commune Xã Không Có is not in the bot's list of communes."
+    )
+    assert len(reasons) == 4  # "hoa an" is the bot's Xã Hòa An
+    # Once the commune is added, the same file goes in with only the unknown names left out.
+    async with db.transaction() as tx:
+        await tx.communes.upsert(
+            Commune("26740", "Phường Sài Gòn", "79", "Thành phố Hồ Chí Minh", 5, None, None)
+        )
+    again = await run_import(db, path, "beneficiaries", translator=en, skip_invalid=True)
+    assert again.outcome == "applied" and again.counts.created == 3
+    # A shared name with its province picks the served one, even spelled loosely.
+    tan_phu = official_communes().find("Xã Tân Phú")[0]
+    async with db.transaction() as tx:
+        await tx.communes.upsert(
+            Commune(tan_phu.code, tan_phu.name, tan_phu.province_code, "", 5, None, None)
+        )
+    province = tan_phu.province_name.replace("Tỉnh ", "").replace("Thành phố ", "")
+    path = write_csv(
+        tmp_path / "tp.csv", head, f"Người Sáu;001140000006;01/01/1940;tan phu, {province};500000"
+    )
+    third = await run_import(db, path, "beneficiaries", translator=en)
+    assert third.outcome == "applied" and third.counts.created == 1
+    async with db.transaction() as tx:
+        person = await tx.beneficiaries.verify("001140000006", date(1940, 1, 1))
+    assert person is not None and person.commune_code == tan_phu.code
 
 
 async def test_xlsx_with_title_block_and_numbers_for_ids(db, tmp_path):
