@@ -89,9 +89,8 @@ class ImportStore(_Store):
         """Apply a batch of (file row, payment). Returns the file rows whose
         citizen ID is not on the beneficiary list, and (file row, commune) of
         those whose person is outside the ``allowed`` communes (when given)."""
-        by_hash: dict[str, Any] = {}
-        for _row, p in batch:
-            by_hash.setdefault(self.vault.lookup_hash(p.national_id), None)
+        hashes = [self.vault.lookup_hash(p.national_id) for _row, p in batch]
+        by_hash = dict.fromkeys(hashes)
         people = {
             r.national_id_hash: r
             for r in (
@@ -110,8 +109,8 @@ class ImportStore(_Store):
         unknown: list[int] = []
         foreign: list[tuple[int, str]] = []
         wanted: list[tuple[int, Any, PaymentImport]] = []
-        for file_row, p in batch:
-            person = people.get(self.vault.lookup_hash(p.national_id))
+        for (file_row, p), h in zip(batch, hashes, strict=True):
+            person = people.get(h)
             if person is None:
                 unknown.append(file_row)
             elif allowed is not None and person.commune_code not in allowed:

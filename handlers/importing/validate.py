@@ -293,7 +293,7 @@ _TOTALS = re.compile(
 
 
 def _says_total(cell: object) -> bool:
-    if not isinstance(cell, str):
+    if not isinstance(cell, str) or cell.isdigit():  # most cells: an ID, an amount
         return False
     key = " ".join(re.sub(r"[\W_]+", " ", match_key(cell)).split())
     return bool(key) and _TOTALS.fullmatch(key) is not None

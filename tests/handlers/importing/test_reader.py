@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 import tracemalloc
 import unicodedata
 import zipfile
@@ -515,7 +514,6 @@ def test_a_200000_row_csv_is_streamed(tmp_path):
         fh.writelines(line.format(n=n % 100_000) for n in range(count))
     assert path.stat().st_size > 10_000_000
 
-    started = time.perf_counter()
     tracemalloc.start()
     try:
         with open_table(path, kind="payments") as table:
@@ -528,14 +526,12 @@ def test_a_200000_row_csv_is_streamed(tmp_path):
             _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    elapsed = time.perf_counter() - started
     assert seen == count
     assert last == (
         count + 3,
         ["99999", "079045099999", "Nguyễn Thị Phàm 99999", "11/2026", "500.000", "đã chi"],
     )
     assert peak < 20 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
-    assert elapsed < 10, f"{elapsed:.1f} s"
 
 
 def test_validation_streams_too(tmp_path):
