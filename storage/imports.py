@@ -8,11 +8,13 @@ was). Batches look existing rows up with one query each.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, tuple_
+from sqlalchemy import ColumnElement, Table, func, insert, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import (
     BeneficiaryRow,
@@ -36,6 +38,55 @@ from storage.stores import BeneficiaryStore, _commune, _Store
 
 _PAYMENTS = cast(Table, PaymentRow.__table__)
 _EVENTS = cast(Table, PaymentEventRow.__table__)
+
+
+def _one_of(column: Any, values: list[Any], sqlite: bool) -> ColumnElement[bool]:
+    """``column IN (values)``. On SQLite the values go as one JSON parameter
+    (``json_each``): a thousand bound parameters cost more to expand than the query."""
+    if sqlite:
+        each = func.json_each(json.dumps(values)).table_valued("value")
+        return cast(ColumnElement[bool], column.in_(select(each.c.value)))
+    return cast(ColumnElement[bool], column.in_(values))
+
+
+async def _insert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """A multi-row INSERT of dicts with the same keys. On SQLite it goes straight
+    to the driver's executemany, each column's value converted once per distinct
+    value: SQLAlchemy's per-row parameter handling costs more than the insert."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        await conn.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    converters: list[Callable[[Any], Any] | None] = []
+    for name in columns:
+        process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        if process is None:
+            converters.append(None)
+            continue
+        seen: dict[Any, Any] = {}
+
+        def convert(value: Any, process: Any = process, seen: dict[Any, Any] = seen) -> Any:
+            if value is None:
+                return None
+            if value not in seen:
+                seen[value] = process(value)
+            return seen[value]
+
+        converters.append(convert)
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    params = [
+        tuple(
+            row[name] if convert is None else convert(row[name])
+            for name, convert in zip(columns, converters, strict=True)
+        )
+        for row in rows
+    ]
+    await conn.exec_driver_sql(sql, params)
 
 
 class ImportStore(_Store):
@@ -89,6 +140,7 @@ class ImportStore(_Store):
         """Apply a batch of (file row, payment). Returns the file rows whose
         citizen ID is not on the beneficiary list, and (file row, commune) of
         those whose person is outside the ``allowed`` communes (when given)."""
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
         hashes = [self.vault.lookup_hash(p.national_id) for _row, p in batch]
         by_hash = dict.fromkeys(hashes)
         people = {
@@ -102,7 +154,7 @@ class ImportStore(_Store):
                         BeneficiaryRow.bank_name,
                         BeneficiaryRow.account_last4,
                         BeneficiaryRow.commune_code,
-                    ).where(BeneficiaryRow.national_id_hash.in_(by_hash))
+                    ).where(_one_of(BeneficiaryRow.national_id_hash, list(by_hash), sqlite))
                 )
             ).all()
         }
@@ -119,7 +171,21 @@ class ImportStore(_Store):
                 wanted.append((file_row, person, p))
         keys = [(person.id, p.period) for _r, person, p in wanted]
         current: dict[tuple[int, str], PaymentRow] = {}
-        if keys:
+        if keys and sqlite:
+            wanted_keys = set(keys)
+            current = {
+                (row.beneficiary_id, row.period): row
+                for row in (
+                    await self.session.execute(
+                        select(PaymentRow).where(
+                            _one_of(PaymentRow.beneficiary_id, sorted({k[0] for k in keys}), True),
+                            PaymentRow.period.in_({k[1] for k in keys}),
+                        )
+                    )
+                ).scalars()
+                if (row.beneficiary_id, row.period) in wanted_keys
+            }
+        elif keys:
             current = {
                 (row.beneficiary_id, row.period): row
                 for row in (
@@ -178,10 +244,8 @@ class ImportStore(_Store):
                 self._event(ben_id, p.period, old_status, p.status, import_id, now, counts, events)
         await self.session.flush()
         conn = await self.session.connection()
-        if new_rows:
-            await conn.execute(insert(_PAYMENTS), new_rows)
-        if events:
-            await conn.execute(insert(_EVENTS), events)
+        await _insert_many(conn, _PAYMENTS, new_rows)
+        await _insert_many(conn, _EVENTS, events)
         return unknown, foreign
 
     def _event(

@@ -142,3 +142,50 @@ class _Broken:
 
     async def __aexit__(self, *exc):
         return False
+
+
+async def test_an_import_stores_new_and_changed_payments_alike(db: Database, seeded, tmp_path):
+    """New rows of an import go in by a faster path than changed ones; both must
+    store the same values the same way (SQLite keeps times as text, so a different
+    format would make equal times unequal)."""
+    from handlers.i18n import Catalogs
+    from handlers.importing.service import run_import
+
+    path = tmp_path / "chi.csv"
+    path.write_text(
+        "Số CCCD,Kỳ,Số tiền,Trạng thái,Ngày chi\n"
+        f"{PHAM.national_id},2026-10,500000,hoàn trả,\n"  # changes a stored row
+        f"{TU.national_id},2026-12,1000000,đã chi,10/12/2026\n",  # a new row
+        encoding="utf-8",
+    )
+    result = await run_import(db, path, "payments", translator=Catalogs().get("en"))
+    assert result.outcome == "applied"
+    assert (result.counts.created, result.counts.updated) == (1, 1)
+    async with db.transaction() as tx:
+        times = (
+            await tx.session.execute(
+                text(
+                    "SELECT DISTINCT updated_at FROM payments WHERE"
+                    " (beneficiary_id = :a AND period = '2026-10')"
+                    " OR (beneficiary_id = :b AND period = '2026-12')"
+                ),
+                {"a": seeded["pham"], "b": seeded["tu"]},
+            )
+        ).all()
+        events = (
+            await tx.session.execute(
+                text(
+                    "SELECT count(*) FROM payment_events e JOIN payments p"
+                    " ON p.beneficiary_id = e.beneficiary_id AND p.period = e.period"
+                    " WHERE e.at = p.updated_at"
+                )
+            )
+        ).scalar_one()
+        recent = await tx.payments.recent(seeded["tu"], "2026-12", limit=1)
+    assert len(times) == 1  # one import, one time, one format
+    assert events == 2
+    assert (recent[0].period, recent[0].paid_on, recent[0].amount) == (
+        "2026-12",
+        date(2026, 12, 10),
+        1_000_000,
+    )
