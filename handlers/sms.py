@@ -35,7 +35,9 @@ ANSWER = "sms.answer"  # audit action: an incoming SMS answered (the daily limit
 # What can be texted: each intent's keywords in matching-key form (lower
 # case, no diacritics). A text matches when it is one of them, also written
 # without spaces ("trocap"), or when it holds one (a typo allowed in words
-# of four letters or more) and has at most three words.
+# of four letters or more) and has at most :data:`FUZZY_WORDS` words -- but a
+# language only when it is the one word typed ("vì sao chưa có tiền" asks
+# for the allowance, it does not choose Vietnamese).
 INTENTS: dict[str, list[str]] = {
     "stop": ["tu choi", "stop"],
     "start": ["dong y", "start"],
@@ -45,6 +47,7 @@ INTENTS: dict[str, list[str]] = {
 }
 
 FUZZY_WORDS = 6  # "tien thang nay ve chua"
+LANGUAGES = ("en", "vi")
 
 MSG_HELP = _(
     "Allowance service: text TC for this month's allowance, TU CHOI to stop these messages, "
@@ -112,8 +115,10 @@ def intent(text: str) -> str | None:
     for name, phrases in INTENTS.items():
         if key in phrases or squashed in {p.replace(" ", "") for p in phrases}:
             return name
-    if 1 <= len(typed) <= FUZZY_WORDS:
+    if len(typed) == 1:
         return best_intent(key, INTENTS)
+    if 1 < len(typed) <= FUZZY_WORDS:
+        return best_intent(key, {k: v for k, v in INTENTS.items() if k not in LANGUAGES})
     return None
 
 

@@ -59,11 +59,11 @@ async def bot(gateway, database_url, seeded, clock, unused_tcp_port) -> AsyncIte
 @pytest.mark.parametrize(
     "typed",
     ["tc", "TC", "T C", "tc.", "Tc nhé", "TRỢ CẤP", "tro cap", "trocap", "tiền", "tienn",
-     "tien thang nay ve chua", "Tiền trợ cấp", "status", "Allowance?"],
+     "tien thang nay ve chua", "Tiền trợ cấp", "status", "Allowance?", "vì sao chưa có tiền"],
 )  # fmt: skip
 async def test_status_however_it_is_typed(bot, gateway, typed):
     await text_in(bot, PHAM_PHONE, typed)
-    assert gateway.to(PHAM_PHONE) == [PAID_VI]
+    assert gateway.to(PHAM_PHONE) == [PAID_VI]  # in Vietnamese: no language was chosen
 
 
 async def test_english_and_vietnamese_by_sms(bot, gateway, db):
