@@ -271,12 +271,17 @@ class SmsStore(_Store):
         )
 
     async def users_by_locale(self, user_ids: list[int]) -> dict[str, int]:
-        """How many of these users are SMS numbers, by language."""
+        """How many of these users are SMS numbers that take SMS (not
+        opted out), by language."""
         out: dict[str, int] = {}
         for start in range(0, len(user_ids), 500):
             rows = await self.session.execute(
                 select(UserRow.locale, func.count(UserRow.id))
-                .where(UserRow.id.in_(user_ids[start : start + 500]), UserRow.channel == CHANNEL)
+                .where(
+                    UserRow.id.in_(user_ids[start : start + 500]),
+                    UserRow.channel == CHANNEL,
+                    UserRow.sms_opt_out_at.is_(None),
+                )
                 .group_by(UserRow.locale)
             )
             for locale, count in rows.all():

@@ -329,6 +329,18 @@ async def test_preview_with_diacritics_kept_counts_70_character_segments_and_the
         await app.stop()
 
 
+async def test_preview_leaves_out_numbers_that_texted_stop(bot, gateway, db):
+    from tests.handlers.test_broadcast import NAM, _compose, _officer
+
+    async with db.transaction() as tx:
+        await tx.beneficiaries.add(NAM)
+    assert await sms_on(db) == 2
+    await text_in(bot, "+84913000444", "tu choi")
+    officer = await _officer(bot.dispatcher, db)
+    await _compose(officer, "all", "Họp thôn lúc 8 giờ.")
+    assert "Qua SMS: 1 người nhận, mỗi người 1 tin SMS (tổng cộng 1 tin)" in officer.text
+
+
 # ---------------------------------------------------------------- SMS off
 
 
