@@ -18,6 +18,12 @@ by SMS at once.
 
 Texts go without diacritics unless ``SMS_UNICODE=true``: a diacritic makes a
 segment 70 characters instead of 160.
+
+Budget: a proactive SMS first reserves its segments in the commune's month
+(one conditional UPDATE, :meth:`storage.sms.SmsStore.reserve`) and gives them
+back when the send fails; one that does not fit is refused. Answers to
+incoming SMS are never refused but are counted against the number's
+commune. Either way the officers are told once a month when it is used up.
 """
 
 from __future__ import annotations
