@@ -266,11 +266,18 @@ async def _commune_sms(args: argparse.Namespace) -> int:
         async with db.transaction() as tx:
             if not await tx.sms.configure(code, on, args.budget):
                 return _fail(t.gettext(_("There is no commune {code}."), code=code))
+            cancelled = 0 if on else await tx.sms.cancel_queued(code)
             reachable = await tx.sms.sync_links(code, on, settings.default_locale)
     finally:
         await db.dispose()
     if not on:
-        print(t.gettext(_("SMS for commune {code} is off."), code=code))
+        print(
+            t.gettext(
+                _("SMS for commune {code} is off; {count} SMS still waiting were cancelled."),
+                code=code,
+                count=cancelled,
+            )
+        )
     elif args.budget is None:
         print(
             t.gettext(

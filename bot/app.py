@@ -26,7 +26,7 @@ from bot.delivery import ChannelLimits, DeliveryConfig, DeliveryWorker, Limiter,
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.scheduler import Scheduler, default_jobs
 from handlers.citizen import route
-from handlers.core import Dispatcher
+from handlers.core import Dispatcher, Limits
 from handlers.i18n import Catalogs
 from storage import Database, Vault
 
@@ -190,7 +190,9 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
     db = Database(settings.database_url, Vault(settings.secret_key))
     catalogs = Catalogs(default=settings.default_locale)
     metrics = Metrics()
-    dispatcher = Dispatcher(db, catalogs, route, clock=clock, observe=metrics.handled)
+    dispatcher = Dispatcher(
+        db, catalogs, route, clock=clock, observe=metrics.handled, limits=handler_limits(settings)
+    )
     web_app = web.Application(client_max_size=2 * 1024 * 1024)
     if settings.web_enabled:
         web_app.add_routes(WebChat(dispatcher, secure_cookie=settings.web_secure_cookie).routes())
@@ -269,6 +271,12 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
     )
     web_app.add_routes([web.get("/healthz", app.healthz), web.get("/metrics", app.metrics_view)])
     return app
+
+
+def handler_limits(settings: Settings) -> Limits:
+    return Limits(
+        sms_answers_per_day=settings.sms_answers_per_day, sms_unicode=settings.sms_unicode
+    )
 
 
 def sms_channel(settings: Settings, dispatcher: Dispatcher) -> SmsChannel | None:
@@ -364,7 +372,15 @@ async def deliver_only(settings: Settings) -> None:
         senders["telegram"] = telegram
     if settings.web_enabled:
         senders["web"] = WebInbox(db)
-    sms = sms_channel(settings, Dispatcher(db, Catalogs(default=settings.default_locale), route))
+    sms = sms_channel(
+        settings,
+        Dispatcher(
+            db,
+            Catalogs(default=settings.default_locale),
+            route,
+            limits=handler_limits(settings),
+        ),
+    )
     if sms is not None:
         await sms.start()
         senders["sms"] = sms

@@ -75,6 +75,7 @@ class Settings:
     sms_inbound_secret: str = ""
     sms_from_param: str = "from"
     sms_inbound_text_param: str = "text"
+    sms_answers_per_day: int = 10  # answers to one number a day, then silence
     log_level: str = "INFO"
     # The delivery worker (proactive messages from the outbox).
     delivery_enabled: bool = True
@@ -162,6 +163,7 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "sms_inbound_secret": e("SMS_INBOUND_SECRET", ""),
         "sms_from_param": e("SMS_FROM_PARAM", "from"),
         "sms_inbound_text_param": e("SMS_INBOUND_TEXT_PARAM", "text"),
+        "sms_answers_per_day": _int("SMS_ANSWERS_PER_DAY", "10"),
         "log_level": e("BOT_LOG_LEVEL", "INFO"),
         "delivery_enabled": _bool(e("BOT_DELIVERY_ENABLED"), True),
         "telegram_delivery_rate": _float("TELEGRAM_DELIVERY_RATE", "30"),
@@ -223,6 +225,8 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         raise SystemExit("ZALO_MODE=webhook needs ZALO_WEBHOOK_URL (the public https address)")
     if settings.sms_method not in ("POST", "GET"):
         raise ConfigError("SMS_METHOD must be POST or GET")
+    if settings.sms_answers_per_day < 1:
+        raise ConfigError("SMS_ANSWERS_PER_DAY must be at least 1")
     if settings.sms_send_url and len(settings.sms_inbound_secret) < 16:
         raise ConfigError(
             "SMS_SEND_URL needs SMS_INBOUND_SECRET (at least 16 characters), which the "

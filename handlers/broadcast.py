@@ -24,12 +24,13 @@ import io
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from handlers import sms_forms
 from handlers.core import VN_TZ, Context
 from handlers.dates import parse_send_time
 from handlers.features import Feature
 from handlers.i18n import Translator, _
 from handlers.notify import notify_many
-from handlers.sms_text import plain, segments
+from handlers.sms_text import segments, sms_form
 from handlers.text import words
 from handlers.types import Attachment, Option
 from storage.broadcasts import Broadcast, Delivery, Reach
@@ -82,7 +83,22 @@ MSG_PREVIEW_SMS = _(
     "By SMS: {sms} of the recipients, {segments} SMS each ({total} SMS in all); SMS go "
     "without diacritics."
 )
+MSG_PREVIEW_SMS_RANGE = _(
+    "By SMS: {sms} of the recipients, {fewest} to {most} SMS each by language ({total} SMS in "
+    "all); SMS go without diacritics."
+)
+MSG_PREVIEW_SMS_UNICODE = _(
+    "By SMS: {sms} of the recipients, {segments} SMS each ({total} SMS in all); SMS keep "
+    "diacritics, so one SMS holds 70 characters."
+)
+MSG_PREVIEW_SMS_RANGE_UNICODE = _(
+    "By SMS: {sms} of the recipients, {fewest} to {most} SMS each by language ({total} SMS in "
+    "all); SMS keep diacritics, so one SMS holds 70 characters."
+)
 MSG_PREVIEW_SMS_BUDGET = _("This month's SMS budget: {used} of {budget} SMS used.")
+MSG_PREVIEW_SMS_OVER = _(
+    "Only {left} SMS are left in this month's budget: the SMS beyond it will not be sent."
+)
 MSG_PREVIEW_VI = _("Vietnamese:\n{text}")
 MSG_PREVIEW_EN = _("English:\n{text}")
 MSG_PREVIEW_NO_EN = _("English: none, people who chose English get the Vietnamese.")
@@ -374,18 +390,36 @@ async def _reach(ctx: Context) -> Reach | None:
     return await query(ctx, data["commune"], data)
 
 
-async def _sms_cost(ctx: Context, user_ids: list[int], text: str, commune: str) -> list[str]:
-    """What the broadcast costs by SMS, when some recipients are SMS numbers."""
-    sms = await ctx.tx.sms.count_sms_users(user_ids)
-    if not sms:
+async def _sms_cost(ctx: Context, user_ids: list[int], data: dict, commune: Commune) -> list[str]:  # type: ignore[type-arg]
+    """What the broadcast costs by SMS, when some recipients are SMS numbers:
+    each language's SMS exactly as it will go (its header included, with or
+    without diacritics as SMS_UNICODE says), counted in segments."""
+    by_locale = await ctx.tx.sms.users_by_locale(user_ids)
+    if not by_locale:
         return []
-    each = segments(plain(text))
-    lines = [ctx._(MSG_PREVIEW_SMS, sms=sms, segments=each, total=sms * each)]
-    settings = await ctx.tx.sms.settings(commune)
+    costs: dict[str, int] = {}
+    for locale in by_locale:
+        t = ctx.catalogs.get(locale)
+        body = str((t.locale == "en" and data.get("text_en")) or data["text_vi"])
+        text = sms_forms.broadcast(t, commune.name, body)
+        costs[locale] = segments(sms_form(text, unicode=ctx.limits.sms_unicode))
+    sms = sum(by_locale.values())
+    total = sum(n * costs[locale] for locale, n in by_locale.items())
+    fewest, most = min(costs.values()), max(costs.values())
+    unicode = ctx.limits.sms_unicode
+    if fewest == most:
+        msgid = MSG_PREVIEW_SMS_UNICODE if unicode else MSG_PREVIEW_SMS
+        lines = [ctx._(msgid, sms=sms, segments=most, total=total)]
+    else:
+        msgid = MSG_PREVIEW_SMS_RANGE_UNICODE if unicode else MSG_PREVIEW_SMS_RANGE
+        lines = [ctx._(msgid, sms=sms, fewest=fewest, most=most, total=total)]
+    settings = await ctx.tx.sms.settings(commune.code)
     if settings is not None and settings.budget is not None:
         d = ctx.local_now.date()
-        used = await ctx.tx.sms.used(commune, f"{d.year:04d}-{d.month:02d}")
+        used = await ctx.tx.sms.used(commune.code, f"{d.year:04d}-{d.month:02d}")
         lines.append(ctx._(MSG_PREVIEW_SMS_BUDGET, used=used, budget=settings.budget))
+        if used + total > settings.budget:
+            lines.append(ctx._(MSG_PREVIEW_SMS_OVER, left=max(0, settings.budget - used)))
     return lines
 
 
@@ -400,6 +434,8 @@ async def preview(ctx: Context) -> None:
     if not reach.user_ids:
         ctx.say(ctx._(MSG_NOBODY, people=reach.people), _nav(ctx))
         return
+    commune = await _commune(ctx) or await ctx.tx.communes.get(data["commune"])
+    assert commune is not None
     parts = [
         ctx._(
             MSG_PREVIEW,
@@ -408,7 +444,7 @@ async def preview(ctx: Context) -> None:
             people=reach.people,
             unreachable=reach.unreachable,
         ),
-        *await _sms_cost(ctx, reach.user_ids, data["text_vi"], data["commune"]),
+        *await _sms_cost(ctx, reach.user_ids, data, commune),
         ctx._(MSG_PREVIEW_VI, text=data["text_vi"]),
         ctx._(MSG_PREVIEW_EN, text=data["text_en"])
         if data.get("text_en")
@@ -453,6 +489,10 @@ async def send(ctx: Context, send_at: datetime | None = None) -> None:
         body = text_en if t.locale == "en" and text_en else text_vi
         return t.gettext(MSG_HEADER, commune=commune.name, text=body)
 
+    def short(t: Translator) -> str:
+        body = text_en if t.locale == "en" and text_en else text_vi
+        return sms_forms.broadcast(t, commune.name, body)
+
     queued = await notify_many(
         ctx.tx,
         ctx.catalogs,
@@ -460,6 +500,7 @@ async def send(ctx: Context, send_at: datetime | None = None) -> None:
         key=lambda uid: f"broadcast:{bid}:{uid}",
         kind="broadcast",
         message=message,
+        sms_message=short,
         now=ctx.now,
         not_before=when,
         broadcast_id=bid,

@@ -35,7 +35,7 @@ MSG_TRY_AGAIN = N_(
 
 @dataclass(frozen=True)
 class Limits:
-    """Lockout rules for the citizen-ID check."""
+    """Lockout rules for the citizen-ID check, and the SMS rules."""
 
     failures_per_user: int = 5
     failures_per_id: int = 10
@@ -43,6 +43,10 @@ class Limits:
     # is only a new cookie away. Higher: a commune office may share one address.
     failures_per_origin: int = 20
     window: timedelta = timedelta(hours=24)
+    # SMS: answers to one number a day (SMS_ANSWERS_PER_DAY), and whether
+    # SMS keep their diacritics (SMS_UNICODE: 70 characters a segment).
+    sms_answers_per_day: int = 10
+    sms_unicode: bool = False
 
 
 @dataclass

@@ -153,7 +153,7 @@ async def queue_officer_digests(
     keys = [f"digest:{week}:{code}:{uid}" for uid, code in officers]
     done = await tx.outbox.existing(keys)
     renders: dict[str, list[Render]] = {}
-    items: list[tuple[int, str, Message]] = []
+    items: list[tuple[int, str, Message, Message | None]] = []
     today = now.astimezone(VN_TZ).date()
     for key, (uid, code) in zip(keys, officers, strict=True):
         if key in done:
@@ -171,5 +171,5 @@ async def queue_officer_digests(
             head = t.gettext(MSG_HEADER, commune=commune.name, date=t.date(today))
             return "\n\n".join([head, *(p(t) for p in parts)])
 
-        items.append((uid, key, text))
+        items.append((uid, key, text, None))  # officers: no SMS
     return await notify_each(tx, catalogs, items, kind="digest", now=now)

@@ -14,6 +14,8 @@ from datetime import datetime
 from handlers.i18n import Catalogs, Translator
 from storage import Tx
 
+SMS = "sms"  # the channel whose users get a message's short SMS form
+
 # A message is a msgid with ``params`` or, when some parts must themselves be
 # formatted for the recipient (money, dates), a function of their translator.
 Message = str | Callable[[Translator], str]
@@ -31,9 +33,13 @@ async def notify(
     options: Sequence[tuple[str, str]] = (),
     not_before: datetime | None = None,
     broadcast_id: int | None = None,
+    sms_message: Message | None = None,
     **params: object,
 ) -> bool:
     """Queue ``message`` for ``user_id`` in their language.
+
+    ``sms_message``: the short form an SMS number gets instead (one SMS
+    segment, see :mod:`handlers.sms_forms`), built with the same ``params``.
 
     ``key`` identifies the event and recipient ("bank_request:42:decided:user:7");
     the same key twice queues one message. ``options`` are (id, msgid) pairs,
@@ -45,6 +51,8 @@ async def notify(
     if user is None:
         return False
     t = catalogs.get(user.locale)
+    if user.channel == SMS and sms_message is not None:
+        message = sms_message
     text = message(t) if callable(message) else t.gettext(message, **params)
     return await tx.outbox.enqueue(
         key=key,
@@ -70,32 +78,38 @@ async def notify_many(
     options: Sequence[tuple[str, str]] = (),
     not_before: datetime | None = None,
     broadcast_id: int | None = None,
+    sms_message: Message | None = None,
     **params: object,
 ) -> int:
     """:func:`notify` for many recipients of one message (a broadcast): the
-    text is built once per language and the rows go in as multi-row INSERTs.
+    text is built once per language (and once more for SMS numbers when
+    ``sms_message`` is given) and the rows go in as multi-row INSERTs.
     ``key(user_id)`` gives each recipient's idempotency key. Returns how many
     messages were queued."""
-    locales = await tx.users.locales(list(user_ids))
-    texts: dict[str, tuple[str, list[tuple[str, str]]]] = {}
-    rows: dict[tuple[str, ...], list[tuple[str, int, str]]] = {}
+    found = await tx.users.locales_and_channels(list(user_ids))
+    texts: dict[tuple[str, bool], tuple[str, list[tuple[str, str]]]] = {}
+    rows: dict[tuple[str, bool], list[tuple[str, int, str]]] = {}
     for uid in user_ids:
-        if uid not in locales:
+        if uid not in found:
             continue
-        t = catalogs.get(locales[uid])
-        if t.locale not in texts:
-            text = message(t) if callable(message) else t.gettext(message, **params)
-            texts[t.locale] = (text, [(oid, t.gettext(label)) for oid, label in options])
-        text, labels = texts[t.locale]
-        rows.setdefault((t.locale,), []).append((key(uid), uid, text))
+        locale, channel = found[uid]
+        t = catalogs.get(locale)
+        short = channel == SMS and sms_message is not None
+        form = (t.locale, short)
+        if form not in texts:
+            chosen = sms_message if short and sms_message is not None else message
+            text = chosen(t) if callable(chosen) else t.gettext(chosen, **params)
+            texts[form] = (text, [(oid, t.gettext(label)) for oid, label in options])
+        text, _labels = texts[form]
+        rows.setdefault(form, []).append((key(uid), uid, text))
     queued = 0
-    for (locale,), batch in rows.items():
+    for form, batch in rows.items():
         queued += await tx.outbox.enqueue_many(
             batch,
             kind=kind,
             now=now,
             not_before=not_before,
-            options=texts[locale][1],
+            options=texts[form][1],
             broadcast_id=broadcast_id,
         )
     return queued
@@ -104,21 +118,25 @@ async def notify_many(
 async def notify_each(
     tx: Tx,
     catalogs: Catalogs,
-    items: Sequence[tuple[int, str, Message]],
+    items: Sequence[tuple[int, str, Message, Message | None]],
     *,
     kind: str,
     now: datetime,
     options: Sequence[tuple[str, str]] = (),
 ) -> int:
-    """:func:`notify` for many (user id, key, message) items of one kind, each
-    built in its recipient's language, written in multi-row INSERTs
+    """:func:`notify` for many (user id, key, message, SMS form or None)
+    items of one kind, each built in its recipient's language (an SMS number
+    gets the SMS form when there is one), written in multi-row INSERTs
     (reminders to a whole commune). Returns how many were queued."""
-    locales = await tx.users.locales(list({uid for uid, _k, _m in items}))
+    found = await tx.users.locales_and_channels(list({item[0] for item in items}))
     batches: dict[str, list[tuple[str, int, str]]] = {}
-    for uid, key, message in items:
-        if uid not in locales:
+    for uid, key, message, sms_message in items:
+        if uid not in found:
             continue
-        t = catalogs.get(locales[uid])
+        locale, channel = found[uid]
+        t = catalogs.get(locale)
+        if channel == SMS and sms_message is not None:
+            message = sms_message
         text = message(t) if callable(message) else t.gettext(message)
         batches.setdefault(t.locale, []).append((key, uid, text))
     queued = 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from handlers import sms_forms
 from handlers.citizen import nav, show_menu, status_text
 from handlers.core import VN_TZ, Context
 from handlers.features import Feature
@@ -74,6 +75,11 @@ async def queue_payment_news(tx: Tx, catalogs: Catalogs, import_id: int, now: da
             status = status_text(voice, item.beneficiary, p, p.period, item.commune)
             return t.gettext(MSG_NEWS, status=status)
 
+        def short(t: Translator, item: PaymentNews = item) -> str:
+            p = item.payment
+            today = now.astimezone(VN_TZ).date()
+            return sms_forms.status(t, item.beneficiary, p, p.period, item.commune, today)
+
         if await notify(
             tx,
             catalogs,
@@ -81,6 +87,7 @@ async def queue_payment_news(tx: Tx, catalogs: Catalogs, import_id: int, now: da
             key=news_key(item),
             kind=KIND,
             message=message,
+            sms_message=short,
             now=now,
             options=[(f"ben:{item.beneficiary.id}", BUTTON_CHECK), ("notify:off", BUTTON_OFF)],
         ):

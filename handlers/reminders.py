@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from handlers import sms_forms
 from handlers.core import VN_TZ
 from handlers.i18n import Catalogs, Translator, _
 from handlers.notify import Message, notify_each
@@ -104,7 +105,7 @@ async def _payday(
     keys = [f"payday:{period}:{ben.id}:{uid}" for uid, ben, _p in candidates]
     done = await tx.outbox.existing(keys)
     today = now.astimezone(VN_TZ).date()
-    items: list[tuple[int, str, Message]] = []
+    items: list[tuple[int, str, Message, Message | None]] = []
     for key, (uid, ben, payment) in zip(keys, candidates, strict=True):
         if key in done:
             continue
@@ -122,7 +123,14 @@ async def _payday(
                 date=t.date(payday),
             )
 
-        items.append((uid, key, text))
+        def short(t: Translator, ben: Beneficiary = ben, payment: Payment | None = payment) -> str:
+            amount = payment.amount if payment is not None else ben.monthly_amount
+            method = payment.method if payment is not None else ben.payment_method
+            return sms_forms.payday(
+                t, ben, commune, period, amount, method == "post", payday, today
+            )
+
+        items.append((uid, key, text, short))
     return await notify_each(
         tx, catalogs, items, kind="reminder_payday", now=now, options=[CHECK_OPTION]
     )
@@ -145,7 +153,7 @@ async def queue_health_insurance_reminders(
                 key = f"hi_expiry:{days}:{ben.id}:{expiry.isoformat()}:{uid}"
                 pending.append((key, uid, ben, expiry))
         done = await tx.outbox.existing([p[0] for p in pending])
-        items: list[tuple[int, str, Message]] = []
+        items: list[tuple[int, str, Message, Message | None]] = []
         for key, uid, ben, expiry in pending:
             if key in done:
                 continue
@@ -158,7 +166,10 @@ async def queue_health_insurance_reminders(
                     days=(expiry - today).days,
                 )
 
-            items.append((uid, key, text))
+            def short(t: Translator, ben: Beneficiary = ben, expiry: date = expiry) -> str:
+                return sms_forms.insurance(t, ben, expiry, today)
+
+            items.append((uid, key, text, short))
         queued += await notify_each(tx, catalogs, items, kind="reminder_insurance", now=now)
     return queued
 

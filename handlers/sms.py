@@ -3,10 +3,14 @@
 - ``TC`` / ``TIEN`` / ``TRO CAP`` (any case, with or without diacritics):
   this month's allowance status of every beneficiary whose own or
   relative's phone this number is; a number not on file gets a short answer
-  that reveals nothing. At most :data:`STATUS_PER_DAY` a day per number.
+  that reveals nothing. Each answer is one short SMS (:mod:`handlers.sms_forms`).
 - ``TU CHOI`` / ``STOP``: no more SMS to this number until ``DONG Y`` /
   ``START``.
+- ``EN`` / ``VI``: the number's language.
 - Anything else: what can be texted.
+
+At most ``Limits.sms_answers_per_day`` answers a day (Vietnam time) per
+number, then one short notice, then nothing until the next day.
 
 The SMS channel's identity is the lookup hash of the E.164 phone number (the
 phone itself is kept encrypted); the channel strips
@@ -15,39 +19,55 @@ diacritics on the way out (:mod:`handlers.sms_text`).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from handlers.citizen import status_text
+from handlers import sms_forms
 from handlers.core import Context
 from handlers.features import Feature
 from handlers.i18n import Catalogs, _
 from handlers.notify import notify
-from handlers.text import words
+from handlers.text import best_intent, words
 from storage import Tx
 
 CHANNEL = "sms"
-STATUS_PER_DAY = 5
+ANSWER = "sms.answer"  # audit action: an incoming SMS answered (the daily limit)
 
-STATUS_WORDS = frozenset({"tc", "tien", "tro cap", "tien tro cap", "status", "tra cuu"})
-STOP_WORDS = frozenset({"tu choi", "tuchoi", "stop"})
-START_WORDS = frozenset({"dong y", "dongy", "start"})
+# What can be texted: each intent's keywords in matching-key form (lower
+# case, no diacritics). A text matches when it is one of them, also written
+# without spaces ("trocap"), or when it holds one (a typo allowed in words
+# of four letters or more) and has at most :data:`FUZZY_WORDS` words -- but a
+# language only when it is the one word typed ("vì sao chưa có tiền" asks
+# for the allowance, it does not choose Vietnamese).
+INTENTS: dict[str, list[str]] = {
+    "stop": ["tu choi", "stop"],
+    "start": ["dong y", "start"],
+    "en": ["en", "eng", "english", "tieng anh"],
+    "vi": ["vi", "vn", "viet", "tieng viet", "vietnamese"],
+    "status": ["tc", "tien", "tro cap", "tien tro cap", "status", "tra cuu", "allowance"],
+}
+
+FUZZY_WORDS = 6  # "tien thang nay ve chua"
+LANGUAGES = ("en", "vi")
 
 MSG_HELP = _(
-    "Allowance service: text TC to see this month's allowance. Text TU CHOI to stop these messages."
+    "Allowance service: text TC for this month's allowance, TU CHOI to stop these messages, "
+    "EN for English, VI for Vietnamese."
 )
 MSG_UNKNOWN = _(
     "This phone number cannot get allowance information by SMS. Please contact the commune officer."
 )
-MSG_LIMIT = _("You have asked {count} times today. Please text TC again tomorrow.")
+MSG_LIMIT = _("This number has had {count} answers today. Please text again tomorrow.")
 MSG_STOPPED = _(
     "You will no longer get SMS from the allowance service. Text DONG Y to get them again."
 )
 MSG_STARTED = _("You will get SMS from the allowance service again. Text TU CHOI to stop them.")
+MSG_LANGUAGE = _("From now on you get SMS in this language. Text TC for your allowance.")
 
 MSG_BUDGET = _(
-    "The SMS budget of {commune} for this month ({budget} SMS) is used up: no more SMS will "
-    "be sent to citizens until next month. Messages on Telegram, Zalo and the web chat go on. "
-    "To send more, ask the administrator to raise the budget."
+    "The SMS budget of {commune} for this month ({budget} SMS) is used up: no more reminders, "
+    "news or broadcasts will be sent by SMS until next month; people who text the bot still get "
+    "an answer. Messages on Telegram, Zalo and the web chat go on. To send more, ask the "
+    "administrator to raise the budget."
 )
 
 
@@ -88,20 +108,57 @@ def keyword(text: str) -> str:
     return " ".join(words(text))
 
 
+def intent(text: str) -> str | None:
+    """What an SMS asks for (a key of :data:`INTENTS`), or None."""
+    typed = words(text)
+    key, squashed = " ".join(typed), "".join(typed)
+    for name, phrases in INTENTS.items():
+        if key in phrases or squashed in {p.replace(" ", "") for p in phrases}:
+            return name
+    if len(typed) == 1:
+        return best_intent(key, INTENTS)
+    if 1 < len(typed) <= FUZZY_WORDS:
+        return best_intent(key, {k: v for k, v in INTENTS.items() if k not in LANGUAGES})
+    return None
+
+
+def day_start(ctx: Context) -> datetime:
+    """Midnight today, Vietnam time (the daily limit's day)."""
+    local = ctx.local_now
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 async def claim(ctx: Context) -> bool:
-    """Every message that came by SMS is answered here."""
+    """Every message that came by SMS is answered here, up to
+    ``ctx.limits.sms_answers_per_day`` a day per number: then one short
+    notice, then nothing until tomorrow (an empty reply is not sent)."""
     if ctx.user.channel != CHANNEL:
         return False
-    word = keyword(ctx.incoming.text or "")
-    if word in STOP_WORDS:
+    answered = await ctx.tx.sms.count_actions(ctx.user.id, ANSWER, day_start(ctx))
+    limit = ctx.limits.sms_answers_per_day
+    if answered >= limit:
+        if answered == limit:
+            await ctx.tx.audit.write(ANSWER, user_id=ctx.user.id, at=ctx.now, notice=True)
+            ctx.say(ctx._(MSG_LIMIT, count=limit))
+        else:
+            ctx.say("")  # nothing is sent
+        return True
+    await ctx.tx.audit.write(ANSWER, user_id=ctx.user.id, at=ctx.now)
+    wanted = intent(ctx.incoming.text or "")
+    if wanted == "stop":
         await ctx.tx.sms.set_opt_out(ctx.user.id, ctx.now)
         await ctx.tx.audit.write("sms.opt_out", user_id=ctx.user.id, at=ctx.now)
         ctx.say(ctx._(MSG_STOPPED))
-    elif word in START_WORDS:
+    elif wanted == "start":
         await ctx.tx.sms.set_opt_out(ctx.user.id, None)
         await ctx.tx.audit.write("sms.opt_in", user_id=ctx.user.id, at=ctx.now)
         ctx.say(ctx._(MSG_STARTED))
-    elif word in STATUS_WORDS:
+    elif wanted in ("en", "vi"):
+        assert wanted is not None
+        await ctx.tx.users.set_locale(ctx.user.id, wanted)
+        await ctx.tx.audit.write("locale", user_id=ctx.user.id, at=ctx.now, locale=wanted)
+        ctx.say(ctx.catalogs.get(wanted).gettext(MSG_LANGUAGE))
+    elif wanted == "status":
         await _status(ctx)
     else:
         ctx.say(ctx._(MSG_HELP))
@@ -109,10 +166,6 @@ async def claim(ctx: Context) -> bool:
 
 
 async def _status(ctx: Context) -> None:
-    asked = await ctx.tx.sms.count_actions(ctx.user.id, "sms.status", ctx.now - timedelta(days=1))
-    if asked >= STATUS_PER_DAY:
-        ctx.say(ctx._(MSG_LIMIT, count=asked))
-        return
     # The SMS identity is the phone's lookup hash (storage.sms).
     found = await ctx.tx.beneficiaries.find_by_phone_hash(ctx.user.external_id)
     await ctx.tx.audit.write("sms.status", user_id=ctx.user.id, at=ctx.now, found=len(found))
@@ -128,7 +181,7 @@ async def _status(ctx: Context) -> None:
         await ctx.tx.audit.write(
             "status", user_id=ctx.user.id, beneficiary_id=ben.id, at=ctx.now, period=period
         )
-        ctx.say(status_text(ctx, ben, payment, period, commune))
+        ctx.say(sms_forms.status(ctx.t, ben, payment, period, commune, d))
 
 
 FEATURE = Feature(name="sms", claim=claim)

@@ -6,14 +6,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.models import AuditRow, BeneficiaryRow, CommuneRow, LinkRow, SmsUsageRow, UserRow
+from storage.models import (
+    AuditRow,
+    BeneficiaryRow,
+    CommuneRow,
+    LinkRow,
+    OutboxRow,
+    SmsUsageRow,
+    UserRow,
+)
 from storage.stores import LinkStore, UserStore, _Store
 
 CHANNEL = "sms"
 VIA = "sms"  # links made for SMS, not by the person
+CANCELLED_SMS_OFF = "sms: SMS was turned off for the commune"
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,7 @@ class SmsStore(_Store):
         reachable by SMS."""
         in_commune = select(BeneficiaryRow.id).where(BeneficiaryRow.commune_code == commune_code)
         if not enabled:
+            await self.cancel_queued(commune_code)
             await self.session.execute(
                 delete(LinkRow).where(LinkRow.via == VIA, LinkRow.beneficiary_id.in_(in_commune))
             )
@@ -137,6 +147,28 @@ class SmsStore(_Store):
             reachable += 1
         return reachable
 
+    async def cancel_queued(self, commune_code: str) -> int:
+        """SMS turned off: the messages still waiting for the SMS numbers
+        linked to the commune's people are cancelled, never sent (status
+        "cancelled", with why). Returns how many."""
+        numbers = (
+            select(LinkRow.user_id)
+            .join(UserRow, UserRow.id == LinkRow.user_id)
+            .join(BeneficiaryRow, BeneficiaryRow.id == LinkRow.beneficiary_id)
+            .where(UserRow.channel == CHANNEL, BeneficiaryRow.commune_code == commune_code)
+        )
+        result = await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.user_id.in_(numbers), OutboxRow.status == "pending")
+            .values(
+                status="cancelled",
+                last_error=CANCELLED_SMS_OFF,
+                claimed_until=None,
+                claim_token=None,
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     async def recipients(self, commune_code: str) -> int:
         """People of the commune reached by SMS (their SMS users)."""
         return int(
@@ -151,7 +183,8 @@ class SmsStore(_Store):
         )
 
     async def commune_of(self, external_id: str) -> str | None:
-        """The commune of the first person this SMS user is linked to."""
+        """The commune of the first person this SMS user is linked to (whom
+        proactive SMS are about)."""
         return (
             await self.session.execute(
                 select(BeneficiaryRow.commune_code)
@@ -163,12 +196,32 @@ class SmsStore(_Store):
             )
         ).scalar()
 
+    async def commune_of_number(self, external_id: str) -> str | None:
+        """The commune whose budget an answer to this number counts against:
+        of the first person it is linked to, else of the first person with
+        this phone (or relative's phone) on file."""
+        linked = await self.commune_of(external_id)
+        if linked is not None:
+            return str(linked)
+        return (
+            await self.session.execute(
+                select(BeneficiaryRow.commune_code)
+                .where(
+                    (BeneficiaryRow.phone_hash == external_id)
+                    | (BeneficiaryRow.relative_phone_hash == external_id)
+                )
+                .order_by(BeneficiaryRow.id)
+                .limit(1)
+            )
+        ).scalar()
+
     async def used(self, commune_code: str, period: str) -> int:
         row = await self.session.get(SmsUsageRow, (commune_code, period))
         return row.segments if row else 0
 
     async def add_usage(self, commune_code: str, period: str, segments: int) -> None:
-        """Count sent segments; one atomic upsert, as sends run concurrently."""
+        """Count sent segments whatever the budget (answers to people who
+        texted); one atomic upsert, as sends run concurrently."""
         conn = await self.session.connection()
         dialect = conn.dialect.name
         module = postgresql if dialect == "postgresql" else sqlite
@@ -182,21 +235,58 @@ class SmsStore(_Store):
             )
         )
 
-    async def count_sms_users(self, user_ids: list[int]) -> int:
-        """How many of these users are SMS numbers."""
-        total = 0
-        for start in range(0, len(user_ids), 500):
-            total += int(
-                (
-                    await self.session.execute(
-                        select(func.count(UserRow.id)).where(
-                            UserRow.id.in_(user_ids[start : start + 500]),
-                            UserRow.channel == CHANNEL,
-                        )
-                    )
-                ).scalar_one()
+    async def reserve(
+        self, commune_code: str, period: str, segments: int, budget: int | None
+    ) -> bool:
+        """Take ``segments`` from the month's budget before sending; False
+        (nothing taken) when they do not fit. One conditional UPDATE
+        (``segments + n <= budget``): concurrent senders, in one process or
+        many, can never together pass the budget (PostgreSQL re-checks the
+        condition on the row it waited for; SQLite writes one at a time)."""
+        conn = await self.session.connection()
+        module = postgresql if conn.dialect.name == "postgresql" else sqlite
+        await conn.execute(
+            module.insert(SmsUsageRow)
+            .values(commune_code=commune_code, period=period, segments=0)
+            .on_conflict_do_nothing(index_elements=["commune_code", "period"])
+        )
+        stmt = update(SmsUsageRow).where(
+            SmsUsageRow.commune_code == commune_code, SmsUsageRow.period == period
+        )
+        if budget is not None:
+            stmt = stmt.where(SmsUsageRow.segments + segments <= budget)
+        result = await conn.execute(stmt.values(segments=SmsUsageRow.segments + segments))
+        return bool(result.rowcount)
+
+    async def refund(self, commune_code: str, period: str, segments: int) -> None:
+        """Give back segments reserved for an SMS that was not sent."""
+        await self.session.execute(
+            update(SmsUsageRow)
+            .where(SmsUsageRow.commune_code == commune_code, SmsUsageRow.period == period)
+            .values(
+                segments=case(
+                    (SmsUsageRow.segments >= segments, SmsUsageRow.segments - segments), else_=0
+                )
             )
-        return total
+        )
+
+    async def users_by_locale(self, user_ids: list[int]) -> dict[str, int]:
+        """How many of these users are SMS numbers that take SMS (not
+        opted out), by language."""
+        out: dict[str, int] = {}
+        for start in range(0, len(user_ids), 500):
+            rows = await self.session.execute(
+                select(UserRow.locale, func.count(UserRow.id))
+                .where(
+                    UserRow.id.in_(user_ids[start : start + 500]),
+                    UserRow.channel == CHANNEL,
+                    UserRow.sms_opt_out_at.is_(None),
+                )
+                .group_by(UserRow.locale)
+            )
+            for locale, count in rows.all():
+                out[locale] = out.get(locale, 0) + int(count)
+        return out
 
     async def enabled_communes(self) -> list[str]:
         rows = await self.session.execute(

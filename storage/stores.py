@@ -448,6 +448,18 @@ class UserStore(_Store):
         row = await self.session.get(UserRow, user_id)
         return self._record(row) if row else None
 
+    async def locales_and_channels(self, user_ids: list[int]) -> dict[int, tuple[str, str]]:
+        """The (language, channel) of each of these users who still exists."""
+        out: dict[int, tuple[str, str]] = {}
+        for start in range(0, len(user_ids), 500):
+            rows = await self.session.execute(
+                select(UserRow.id, UserRow.locale, UserRow.channel).where(
+                    UserRow.id.in_(user_ids[start : start + 500])
+                )
+            )
+            out.update({uid: (locale, channel) for uid, locale, channel in rows.all()})
+        return out
+
     async def locales(self, user_ids: list[int]) -> dict[int, str]:
         """The language of each of these users who still exists."""
         out: dict[int, str] = {}

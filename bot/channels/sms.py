@@ -18,6 +18,12 @@ by SMS at once.
 
 Texts go without diacritics unless ``SMS_UNICODE=true``: a diacritic makes a
 segment 70 characters instead of 160.
+
+Budget: a proactive SMS first reserves its segments in the commune's month
+(one conditional UPDATE, :meth:`storage.sms.SmsStore.reserve`) and gives them
+back when the send fails; one that does not fit is refused. Answers to
+incoming SMS are never refused but are counted against the number's
+commune. Either way the officers are told once a month when it is used up.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import hmac
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -111,20 +118,24 @@ class SmsChannel:
 
     # ------------------------------------------------------------ sending
 
+    def _period(self) -> tuple[datetime, str]:
+        now = self.dispatcher.clock()
+        local = now.astimezone(VN_TZ)
+        return now, f"{local.year:04d}-{local.month:02d}"
+
     async def deliver(self, external_id: str, reply: Reply) -> None:
         """Send one proactive message to this SMS user (``external_id``: the
         lookup hash of their phone, kept encrypted) -- the delivery
-        worker's entry point): only while the person's commune has SMS on
-        and within its monthly budget. Raises RetryLater or Rejected."""
+        worker's entry point): only while the person's commune has SMS on,
+        and only once its segments are reserved in the commune's monthly
+        budget (given back when the send fails). Raises RetryLater or
+        Rejected."""
         text = self.text_of(reply)
         if not text:
             return
         cost = segments(text)
-        now = self.dispatcher.clock()
-        local = now.astimezone(VN_TZ)
-        period = f"{local.year:04d}-{local.month:02d}"
+        now, period = self._period()
         db = self.dispatcher.db
-        over = False
         async with db.transaction() as tx:
             phone = await tx.sms.phone_of(external_id)
             if phone is None:
@@ -133,29 +144,33 @@ class SmsChannel:
             settings = await tx.sms.settings(code) if code else None
             if code is None or settings is None or not settings.enabled:
                 raise Rejected("sms: SMS is off for this person's commune")
-            if settings.budget is not None:
-                over = await tx.sms.used(code, period) + cost > settings.budget
-                if over:
-                    # Committed with this transaction; the message is refused after.
-                    await budget_reached(
-                        tx, self.dispatcher.catalogs, code, settings.budget, period, now
-                    )
-        if over:
+            reserved = await tx.sms.reserve(code, period, cost, settings.budget)
+            if settings.budget is not None and (
+                not reserved or await tx.sms.used(code, period) >= settings.budget
+            ):
+                # Committed with this transaction (once a month per officer).
+                await budget_reached(
+                    tx, self.dispatcher.catalogs, code, settings.budget, period, now
+                )
+        if not reserved:
             raise Rejected("sms: the commune's monthly SMS budget is used up")
-        await self.send_text(phone, text)
         try:
-            async with db.transaction() as tx:
-                await tx.sms.add_usage(code, period, cost)
-        except Exception:
-            # Sent already: never send it again because the count failed.
-            log.exception("sms: a sent message was not counted in the commune's usage")
-
-    async def reply(self, phone: str, reply: Reply) -> None:
-        """Answer an incoming SMS (not counted against a commune's budget:
-        the person asked, within a daily limit)."""
-        text = self.text_of(reply)
-        if text:
             await self.send_text(phone, text)
+        except BaseException:
+            try:
+                async with db.transaction() as tx:
+                    await tx.sms.refund(code, period, cost)
+            except Exception:
+                log.exception("sms: segments reserved for an unsent message were not given back")
+            raise
+
+    async def reply(self, phone: str, reply: Reply) -> int:
+        """Send one answer to an incoming SMS; the segments it cost."""
+        text = self.text_of(reply)
+        if not text:
+            return 0  # nothing to say (the number's daily limit is reached)
+        await self.send_text(phone, text)
+        return segments(text)
 
     async def send_text(self, phone: str, text: str) -> None:
         if self._session is None:
@@ -187,13 +202,40 @@ class SmsChannel:
         self.sent_segments += segments(text)
 
     async def send(self, phone: str, replies: Sequence[Reply]) -> None:
-        """Answer an incoming SMS; a failure is logged (the person can text again)."""
+        """Answer an incoming SMS; a failure is logged (the person can text
+        again). The answer is never refused for the budget, but it counts
+        against the budget of the number's commune, whose officers are told
+        when that uses the budget up."""
+        sent = 0
         for reply in replies:
             try:
-                await self.reply(phone, reply)
+                sent += await self.reply(phone, reply)
             except DeliveryError as err:
                 log.warning("sms: reply not sent (%s)", err.reason)
-                return
+                break
+        if sent:
+            try:
+                await self._count_answer(phone, sent)
+            except Exception:
+                log.exception("sms: an answer was not counted in the commune's usage")
+
+    async def _count_answer(self, phone: str, cost: int) -> None:
+        now, period = self._period()
+        async with self.dispatcher.db.transaction() as tx:
+            code = await tx.sms.commune_of_number(tx.sms.identity(phone))
+            if code is None:
+                return  # a number not on file: no commune pays for it
+            await tx.sms.add_usage(code, period, cost)
+            settings = await tx.sms.settings(code)
+            if (
+                settings is not None
+                and settings.enabled
+                and settings.budget is not None
+                and await tx.sms.used(code, period) >= settings.budget
+            ):
+                await budget_reached(
+                    tx, self.dispatcher.catalogs, code, settings.budget, period, now
+                )
 
     # ------------------------------------------------------------ receiving
 

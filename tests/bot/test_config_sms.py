@@ -19,6 +19,7 @@ SMS_VARS = (
     "SMS_INBOUND_SECRET",
     "SMS_FROM_PARAM",
     "SMS_INBOUND_TEXT_PARAM",
+    "SMS_ANSWERS_PER_DAY",
 )
 
 
@@ -34,6 +35,7 @@ def test_off_by_default(env):
     s = load_settings(env_file=None)
     assert s.sms_send_url is None and s.sms_method == "POST" and s.sms_json
     assert not s.sms_unicode and (s.sms_to_param, s.sms_text_param) == ("to", "text")
+    assert s.sms_answers_per_day == 10
     assert build_app(s).sms is None
 
 
@@ -48,7 +50,9 @@ def test_every_setting_is_read(env):
     env.setenv("SMS_INBOUND_SECRET", "s" * 20)
     env.setenv("SMS_FROM_PARAM", "sender")
     env.setenv("SMS_INBOUND_TEXT_PARAM", "body")
+    env.setenv("SMS_ANSWERS_PER_DAY", "4")
     s = load_settings(env_file=None)
+    assert s.sms_answers_per_day == 4
     app = build_app(s)
     assert app.sms is not None
     c = app.sms.config
@@ -59,6 +63,9 @@ def test_every_setting_is_read(env):
     )
     assert (c.to_param, c.text_param, c.json, c.unicode) == ("phone", "message", False, True)
     assert (c.from_param, c.inbound_text_param) == ("sender", "body")
+    # The conversation knows the daily limit and how SMS are written.
+    for dispatcher in (app.dispatcher, app.sms.dispatcher):
+        assert dispatcher.limits.sms_unicode and dispatcher.limits.sms_answers_per_day == 4
 
 
 def test_a_send_url_needs_an_inbound_secret_and_a_known_method(env):
@@ -68,4 +75,8 @@ def test_a_send_url_needs_an_inbound_secret_and_a_known_method(env):
     env.setenv("SMS_INBOUND_SECRET", "s" * 20)
     env.setenv("SMS_METHOD", "PUT")
     with pytest.raises(ConfigError, match="SMS_METHOD"):
+        load_settings(env_file=None)
+    env.setenv("SMS_METHOD", "POST")
+    env.setenv("SMS_ANSWERS_PER_DAY", "0")
+    with pytest.raises(ConfigError, match="SMS_ANSWERS_PER_DAY"):
         load_settings(env_file=None)

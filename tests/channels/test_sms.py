@@ -27,8 +27,16 @@ PHAM_PHONE = "+84912000111"
 PHAM_RELATIVE = "+84987000222"
 STRANGER = "+84911999888"
 PAID_VI = (
-    "Tien tro cap thang 11/2026 cua Ba Nguyen Thi Pham: 500.000 VND, "
-    "da chuyen vao tai khoan Agribank ****6789 ngay 10/11/2026."
+    "Tro cap thang 11/2026 cua Ba Nguyen Thi Pham: 500.000 VND, "
+    "da chuyen vao TK Agribank ****6789 ngay 10/11/2026."
+)
+PAID_EN = (
+    "Allowance 11/2026 for Ms Nguyen Thi Pham: VND500,000, transferred into Agribank ****6789 "
+    "on 10/11/2026."
+)
+HELP_VI = (
+    "Dich vu tro cap: nhan TC de xem tien tro cap thang nay, TU CHOI de khong nhan tin nua, "
+    "EN de nhan tieng Anh, VI de nhan tieng Viet."
 )
 
 
@@ -103,34 +111,58 @@ async def test_english_when_the_number_has_chosen_english(bot, gateway):
     async with bot.db.transaction() as tx:
         await tx.users.set_locale(await tx.sms.ensure_user(PHAM_PHONE, "vi"), "en")
     await text_in(bot, PHAM_PHONE, "tc")
-    assert gateway.to(PHAM_PHONE) == [
-        "The allowance for 11/2026 for Ms Nguyen Thi Pham: VND500,000, transferred into "
-        "the Agribank account ****6789 on 10/11/2026."
-    ]
+    assert gateway.to(PHAM_PHONE) == [PAID_EN]
     await text_in(bot, PHAM_PHONE, "what?")
     assert gateway.to(PHAM_PHONE)[-1] == (
-        "Allowance service: text TC to see this month's allowance. Text TU CHOI to stop these "
-        "messages."
+        "Allowance service: text TC for this month's allowance, TU CHOI to stop these messages, "
+        "EN for English, VI for Vietnamese."
     )
     # Anything else gets what can be texted, in Vietnamese by default.
-    assert gateway.to(STRANGER) == [
-        "Dich vu tro cap: nhan TC de xem tien tro cap thang nay. "
-        "Nhan TU CHOI de khong nhan tin nua."
-    ]
+    assert gateway.to(STRANGER) == [HELP_VI]
 
 
-async def test_status_requests_are_limited_to_five_a_day(bot, gateway, clock):
-    for _ in range(5):
-        await text_in(bot, PHAM_PHONE, "tc")
-    await text_in(bot, PHAM_PHONE, "tc")
-    answers = gateway.to(PHAM_PHONE)
-    assert answers[:5] == [PAID_VI] * 5
-    assert answers[5] == "Ong/Ba da hoi 5 lan hom nay. Vui long nhan TC lai vao ngay mai."
+async def test_answers_are_limited_to_ten_a_day_per_number(bot, gateway, clock):
     from datetime import timedelta
 
-    clock.now += timedelta(days=1, minutes=1)
+    for text in ["tc", "TC", "hello", "Trợ cấp", "tien", "tc", "tc", "?", "tc", "tc"]:
+        await text_in(bot, PHAM_PHONE, text)
+    answers = gateway.to(PHAM_PHONE)
+    assert len(answers) == 10 and answers.count(PAID_VI) == 8
+    # The 11th gets one short notice that reveals nothing; after it, silence.
+    await text_in(bot, PHAM_PHONE, "tc")
+    assert gateway.to(PHAM_PHONE)[-1] == (
+        "So nay da duoc tra loi 10 lan hom nay. Ong/Ba vui long nhan lai vao ngay mai."
+    )
+    for text in ["tc", "TU CHOI", "en"]:
+        await text_in(bot, PHAM_PHONE, text)
+    assert len(gateway.to(PHAM_PHONE)) == 11
+    async with bot.db.transaction() as tx:
+        user = await tx.users.get(await tx.sms.ensure_user(PHAM_PHONE, "vi"))
+        assert user is not None and user.locale == "vi"  # nothing done past the limit
+        assert not await tx.sms.opted_out(user.id)
+    # Another number is not held back; the next day (Vietnam time) starts again.
+    await text_in(bot, PHAM_RELATIVE, "tc")
+    assert gateway.to(PHAM_RELATIVE) == [PAID_VI]
+    clock.now += timedelta(days=1)
     await text_in(bot, PHAM_PHONE, "tc")
     assert gateway.to(PHAM_PHONE)[-1] == PAID_VI
+
+
+async def test_the_daily_limit_is_a_setting(gateway, database_url, seeded, clock, unused_tcp_port):
+    app = build_app(
+        settings_for(gateway, database_url, unused_tcp_port, sms_answers_per_day=2), clock=clock
+    )
+    await app.start()
+    try:
+        for _ in range(4):
+            await text_in(app, PHAM_PHONE, "tc")
+    finally:
+        await app.stop()
+    assert gateway.to(PHAM_PHONE) == [
+        PAID_VI,
+        PAID_VI,
+        "So nay da duoc tra loi 2 lan hom nay. Ong/Ba vui long nhan lai vao ngay mai.",
+    ]
 
 
 async def test_a_wrong_or_missing_secret_is_refused(bot, gateway):
@@ -300,8 +332,10 @@ async def test_payment_reminders_reach_a_phone_with_no_messenger_only_when_sms_i
     counts = await drain(worker, db)
     assert counts == {"sent": 1}
     [reminder] = gateway.to(PHAM_PHONE)
-    assert reminder.startswith(
-        "Nhac nho tu Xa Hoa An: tien tro cap thang 12/2026 cua Ba Nguyen Thi Pham (500.000 VND)"
+    # The short form: one SMS.
+    assert reminder == (
+        "Xa Hoa An: tro cap thang 12/2026 cua Ba Nguyen Thi Pham (500.000 VND) thuong chi "
+        "khoang ngay 10/12/2026. Nhan TC de xem."
     )
     # Turned off: the links made for SMS go, and nothing more is queued.
     async with db.transaction() as tx:
@@ -354,11 +388,15 @@ async def test_the_monthly_budget_stops_sms_and_tells_the_officers(bot, gateway,
         assert third.status == "failed" and "budget" in (third.last_error or "")
         [notice] = await tx.outbox.by_kind("sms_budget")
         assert await tx.sms.used("99001", "2026-11") == 2
-    assert notice.text == (
-        "Ngân sách tin nhắn SMS tháng này của Xã Hòa An (2 tin) đã hết: sẽ không gửi thêm tin "
-        "SMS cho người dân đến tháng sau. Tin nhắn trên Telegram, Zalo và web vẫn gửi bình "
-        "thường. Để gửi thêm, xin nhờ quản trị viên tăng ngân sách."
-    )
+    assert notice.text == BUDGET_NOTICE_VI
+
+
+BUDGET_NOTICE_VI = (
+    "Ngân sách tin nhắn SMS tháng này của Xã Hòa An (2 tin) đã hết: sẽ không gửi thêm tin "
+    "nhắc, tin báo hay thông báo qua SMS đến tháng sau; người dân nhắn tin hỏi vẫn được trả "
+    "lời. Tin nhắn trên Telegram, Zalo và web vẫn gửi bình thường. Để gửi thêm, xin nhờ quản "
+    "trị viên tăng ngân sách."
+)
 
 
 class _Inbox:
@@ -373,6 +411,7 @@ class _Inbox:
 
 async def test_commune_sms_from_the_command_line(seeded, db, database_url, tmp_path):
     from tests.bot.test_import_cli import _bot
+    from tests.conftest import NOW
 
     missing = _bot(["commune", "sms", "00000", "on"], database_url, tmp_path)
     assert missing.returncode == 1
@@ -383,10 +422,16 @@ async def test_commune_sms_from_the_command_line(seeded, db, database_url, tmp_p
         settings = await tx.sms.settings("99001")
         assert settings is not None and settings.enabled and settings.budget == 500
         assert await tx.sms.recipients("99001") == 1
+    async with db.transaction() as tx:
+        user_id = await tx.sms.ensure_user(PHAM_PHONE, "vi")
+        await tx.outbox.enqueue(key="w:1", user_id=user_id, kind="test", text="Tin", now=NOW)
     off = _bot(["commune", "sms", "99001", "off"], database_url, tmp_path)
     assert off.returncode == 0
+    assert "Đã tắt SMS cho xã 99001; 1 tin SMS đang chờ gửi đã bị hủy." in off.stdout
     async with db.transaction() as tx:
         assert await tx.sms.recipients("99001") == 0
+        [row] = await tx.outbox.for_user(user_id)
+        assert row.status == "cancelled"
 
 
 async def test_broadcast_preview_shows_sms_recipients_and_segments(bot, gateway, db):
