@@ -10,9 +10,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 
 def line_chart_png(
     title: str,
@@ -23,6 +20,11 @@ def line_chart_png(
     y_max: float = 100.0,
 ) -> bytes:
     """A line chart of ``values`` (None: no data that month) over ``labels``."""
+    # Imported on first use: matplotlib and numpy are about 40 MB that a
+    # process answering citizens never needs.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(8, 4.5), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()

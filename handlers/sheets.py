@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -28,6 +26,25 @@ def xlsx_bytes(
     title: str, headers: Sequence[str], rows: Iterable[Sequence[object]], *, width: int = 18
 ) -> bytes:
     """One sheet: a bold, frozen header row, then ``rows``."""
+    # Imported on first use, like the charts: a process answering citizens
+    # never writes a sheet.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    def value_of(value: object) -> object:
+        if isinstance(value, str):
+            text = ILLEGAL_CHARACTERS_RE.sub("", value)
+            if text.startswith(("=", "+", "0")) or text.isdigit():
+                cell = WriteOnlyCell(ws, value=text)
+                cell.data_type = "s"
+                cell.number_format = "@"
+                return cell
+            return text
+        return value
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet_title(title))
     for index, header in enumerate(headers, start=1):
@@ -41,22 +58,10 @@ def xlsx_bytes(
         header_cells.append(cell)
     ws.append(header_cells)
     for row in rows:
-        ws.append([_value(ws, v) for v in row])
+        ws.append([value_of(v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-def _value(ws, value: object) -> object:  # type: ignore[no-untyped-def]
-    if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if text.startswith(("=", "+", "0")) or text.isdigit():
-            cell = WriteOnlyCell(ws, value=text)
-            cell.data_type = "s"
-            cell.number_format = "@"
-            return cell
-        return text
-    return value
 
 
 def text_only(workbook: Workbook) -> None:

@@ -15,8 +15,6 @@ from __future__ import annotations
 import binascii
 import io
 
-import segno
-
 GUID = "A000000727"
 SERVICE_ACCOUNT = "QRIBFTTA"
 
@@ -51,6 +49,8 @@ def payload(bin_code: str, account: str) -> str:
 
 def png(text: str) -> bytes:
     """The QR code of ``text`` as a PNG, large enough to scan from a phone screen."""
+    import segno  # on first use: most processes never draw a QR code
+
     out = io.BytesIO()
     segno.make(text, error="m", micro=False).save(out, kind="png", scale=8, border=4)
     return out.getvalue()
