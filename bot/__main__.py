@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
 
@@ -96,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     add = comsub.add_parser(
         "add", help="add or update a commune (code, name, payment day, contact)"
     )
-    add.add_argument("code", help="official commune code, e.g. 26734")
+    add.add_argument("code", help="official commune code, e.g. 01654 (Xã Hòa An, Cao Bằng)")
     add.add_argument(
         "name",
         nargs="?",
@@ -185,18 +186,45 @@ async def _db_upgrade() -> None:
 
 
 async def _commune_add(args: argparse.Namespace) -> None:
-    from handlers.communes import official_communes
-    from handlers.text import match_key
     from storage import Database, Vault
-    from storage.records import Commune
 
     settings = load_settings()
     t = Catalogs(default=settings.default_locale).get(None)
     if args.payment_day is not None and not 1 <= args.payment_day <= 31:
         raise ConfigError("--payment-day must be between 1 and 31")
+    db = Database(settings.database_url, Vault(settings.secret_key))
+    try:
+        await db.upgrade()
+        async with db.transaction() as tx:
+            saved, notes = await _save_commune(tx, args, t)
+    finally:
+        await db.dispose()
+    print(t.gettext(_("Commune {code} ({name}) saved."), code=saved.code, name=saved.name))
+    for note in notes:
+        print(note)
+
+
+async def _save_commune(tx: Any, args: argparse.Namespace, t: Any) -> tuple[Any, list[str]]:
+    """Add or update a commune. What the command does not give keeps what is
+    stored, then what the official list says."""
+    from handlers.communes import official_communes
+    from handlers.text import match_key
+    from storage.records import Commune
+
     code = args.code.strip()
+    if code.isdigit() and len(code) < 5:
+        code = code.zfill(5)  # as imports read it: Excel drops leading zeros
     official = official_communes().commune(code)
-    name = (args.name or "").strip() or (official.name if official else "")
+    stored = await tx.communes.get(code)
+
+    def pick(given: Any, field: str, from_list: Any = None) -> Any:
+        if given not in (None, ""):
+            return given.strip() if isinstance(given, str) else given
+        if stored is not None and getattr(stored, field) not in (None, ""):
+            return getattr(stored, field)
+        return from_list
+
+    name = pick(args.name, "name", official.name if official else None)
     if not name:
         raise ConfigError(
             t.gettext(
@@ -207,30 +235,27 @@ async def _commune_add(args: argparse.Namespace) -> None:
                 code=code,
             )
         )
-    province_code = args.province_code.strip() or (official.province_code if official else "")
-    province_name = args.province_name.strip() or (
-        official.province_name if official else official_communes().province(province_code) or ""
+    province_code = pick(
+        args.province_code, "province_code", official.province_code if official else ""
     )
-    db = Database(settings.database_url, Vault(settings.secret_key))
-    try:
-        await db.upgrade()
-        async with db.transaction() as tx:
-            await tx.communes.upsert(
-                Commune(
-                    code=code,
-                    name=name,
-                    province_code=province_code,
-                    province_name=province_name,
-                    payment_day=args.payment_day,
-                    officer_name=args.officer_name,
-                    officer_phone=args.officer_phone,
-                )
-            )
-    finally:
-        await db.dispose()
-    print(t.gettext(_("Commune {code} ({name}) saved."), code=code, name=name))
+    province_name = pick(
+        args.province_name,
+        "province_name",
+        official.province_name if official else official_communes().province(province_code),
+    )
+    commune = Commune(
+        code=code,
+        name=name,
+        province_code=province_code or "",
+        province_name=province_name or "",
+        payment_day=pick(args.payment_day, "payment_day"),
+        officer_name=pick(args.officer_name, "officer_name"),
+        officer_phone=pick(args.officer_phone, "officer_phone"),
+    )
+    await tx.communes.upsert(commune)
+    notes = []
     if official is None:
-        print(
+        notes.append(
             t.gettext(
                 _(
                     "Note: {code} is not on the official list of communes since 1 July 2025; "
@@ -240,13 +265,14 @@ async def _commune_add(args: argparse.Namespace) -> None:
             )
         )
     elif match_key(official.name) != match_key(name):
-        print(
+        notes.append(
             t.gettext(
                 _("Note: the official list names {code} “{official}”."),
                 code=code,
                 official=official.name,
             )
         )
+    return commune, notes
 
 
 async def _commune_sms(args: argparse.Namespace) -> int:

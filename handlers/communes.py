@@ -66,8 +66,12 @@ class CommuneSnapshot:
         """Communes a written name may be: "Xã Hòa An", "hoa an", or with its
         province after a comma or a dash ("Phường An Phú, TP Hồ Chí Minh").
         The full name with its kind word is preferred to the bare name."""
-        name, _, province = text.replace(" - ", ",").partition(",")
-        found = self._by_full.get(match_key(name)) or self._by_short.get(commune_key(name)) or []
+        cleaned = text.replace("(", ",").replace(")", " ").replace(" - ", ",")
+        name, _, province = cleaned.partition(",")
+        found = self._by_name(name)
+        if not found and not province.strip():
+            name, province = self._split_province(name)
+            found = self._by_name(name) if province else []
         if province.strip():
             wanted = province_key(province)
             found = [
@@ -76,6 +80,18 @@ class CommuneSnapshot:
                 if province_key(c.province_name) == wanted or c.province_code == province.strip()
             ]
         return found
+
+    def _by_name(self, name: str) -> list[OfficialCommune]:
+        return self._by_full.get(match_key(name)) or self._by_short.get(commune_key(name)) or []
+
+    def _split_province(self, text: str) -> tuple[str, str]:
+        """ "tan phu dong nai" → ("tan phu", "dong nai") when it ends with a province."""
+        key = match_key(text)
+        for province in self.provinces.values():
+            tail = province_key(province)
+            if key.endswith(" " + tail) and len(key) > len(tail) + 1:
+                return key[: -len(tail) - 1], tail
+        return text, ""
 
 
 @cache

@@ -45,10 +45,11 @@ MSG_NOT_OFFICIAL = _(
 )
 MSG_NOT_SERVED = _(
     "{commune} ({code}, {province}) is not one of the bot's communes yet; "
-    "add it first with: commune add {code}"
+    "the bot's administrator adds it with: python -m bot commune add {code}"
 )
 MSG_AMBIGUOUS_COMMUNE = _(
-    "Several communes are called {commune} ({codes}); write the commune code instead."
+    "Several communes are called {commune} ({codes}); write the commune code, "
+    "or the name with its province after a comma."
 )
 MSG_NO_COMMUNE = _("This row names no commune; add a commune code column or choose the commune.")
 MSG_REPEATED = _("This citizen ID is already in row {row} of this file.")
@@ -101,8 +102,9 @@ class _Communes:
                 self.by_name.setdefault(key, []).append(c.code)
 
     def label(self, code: str) -> str:
+        """The commune as officers know it, with its code: two communes may share a name."""
         commune = self.codes.get(code)
-        return commune.name if commune else code
+        return f"{commune.name} ({code})" if commune else code
 
     def resolve(
         self, code: str | None, name: str | None, default: str | None
@@ -415,7 +417,7 @@ async def _apply(  # type: ignore[no-untyped-def]
                     problem(
                         RowError(
                             number,
-                            headers.get("commune", headers.get("commune_name", "")),
+                            _commune_column(headers, record),
                             record.commune or record.commune_name or "",
                             why,
                             params,
@@ -426,7 +428,7 @@ async def _apply(  # type: ignore[no-untyped-def]
                     problem(
                         RowError(
                             number,
-                            headers.get("commune", headers.get("commune_name", "")),
+                            _commune_column(headers, record),
                             record.commune or record.commune_name or code,
                             MSG_NOT_YOURS,
                             {"commune": communes.label(code)},
@@ -441,6 +443,13 @@ async def _apply(  # type: ignore[no-untyped-def]
         await flush()
     if progress:
         progress(summary.rows)
+
+
+def _commune_column(headers: dict[str, str], record: BeneficiaryRow) -> str:
+    """The header of the column the row's commune was read from."""
+    if record.commune_name and (record.commune is None or record.commune == record.commune_name):
+        return headers.get("commune_name", headers.get("commune", ""))
+    return headers.get("commune", headers.get("commune_name", ""))
 
 
 def _beneficiary(row: BeneficiaryRow, commune_code: str) -> NewBeneficiary:

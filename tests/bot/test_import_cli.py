@@ -169,7 +169,7 @@ async def test_commune_add_takes_the_name_and_province_from_the_official_list(
 ):
     added = _bot(["commune", "add", "26740", "--payment-day", "10"], database_url, tmp_path)
     assert added.returncode == 0, added.stderr
-    assert "Đã lưu xã 26740 (Phường Sài Gòn)" in added.stdout
+    assert "Đã lưu Phường Sài Gòn (mã 26740)" in added.stdout
     async with db.transaction() as tx:
         saigon = await tx.communes.get("26740")
     assert (saigon.name, saigon.province_code, saigon.province_name, saigon.payment_day) == (
@@ -191,3 +191,35 @@ async def test_commune_add_takes_the_name_and_province_from_the_official_list(
     other = _bot(["commune", "add", "26740", "Phuong Sai Gon moi"], database_url, tmp_path)
     assert other.returncode == 0
     assert "danh sách chính thức ghi tên xã 26740 là “Phường Sài Gòn”" in other.stdout
+
+
+async def test_commune_add_keeps_what_it_is_not_told_and_pads_the_code(db, database_url, tmp_path):
+    first = _bot(
+        [
+            "commune",
+            "add",
+            "1654",
+            "--officer-name",
+            "Trần Văn Bình",
+            "--officer-phone",
+            "0912345678",
+        ],
+        database_url,
+        tmp_path,
+    )
+    assert first.returncode == 0, first.stderr
+    async with db.transaction() as tx:
+        commune = await tx.communes.get("01654")
+    assert commune is not None and commune.officer_phone == "0912345678"
+    official_name = commune.name
+    # Setting the payment day later keeps the name, the officer and the phone.
+    again = _bot(["commune", "add", "01654", "--payment-day", "5"], database_url, tmp_path)
+    assert again.returncode == 0, again.stderr
+    async with db.transaction() as tx:
+        commune = await tx.communes.get("01654")
+    assert (commune.name, commune.payment_day, commune.officer_name, commune.officer_phone) == (
+        official_name,
+        5,
+        "Trần Văn Bình",
+        "0912345678",
+    )

@@ -44,3 +44,17 @@ def test_a_name_shared_by_several_communes_is_narrowed_by_its_province():
     # The province written loosely, after a dash.
     loose = name.replace("Tỉnh ", "").replace("Thành phố ", "TP ")
     assert snap.find(f"tan phu - {loose}") == narrowed
+
+
+def test_the_province_in_brackets_or_without_a_comma():
+    snap = official_communes()
+    one = snap.find("Xã Tân Phú")[0]
+    province = one.province_name.replace("Tỉnh ", "").replace("Thành phố ", "")
+    for written in (
+        f"Xã Tân Phú ({province})",
+        f"tan phu {province}",
+        f"Tân Phú, {one.province_name}",
+    ):
+        found = snap.find(written)
+        assert found and {c.province_code for c in found} == {one.province_code}, written
+    assert snap.find("tan phu atlantis") == []

@@ -98,7 +98,7 @@ async def test_rows_of_another_commune_are_refused_with_a_report(dispatcher, db)
         "4",
         "Mã xã",
         "99002",
-        "Dòng này thuộc Phường Hải Vân, không phải xã Ông/Bà phụ trách.",
+        "Dòng này thuộc Phường Hải Vân (99002), không phải xã Ông/Bà phụ trách.",
     ]
     async with db.transaction() as tx:
         assert await tx.beneficiaries.count() == 0

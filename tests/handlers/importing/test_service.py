@@ -166,11 +166,11 @@ async def test_communes_are_checked_against_the_official_list(db, tmp_path):
     reasons = result.report_path.read_text(encoding="utf-8-sig").splitlines()[1:]
     assert reasons[0] == (
         "5,Xã,26740,\"Phường Sài Gòn (26740, Thành phố Hồ Chí Minh) is not one of the bot's "
-        'communes yet; add it first with: commune add 26740"'
+        "communes yet; the bot's administrator adds it with: python -m bot commune add 26740\""
     )
     assert reasons[1].startswith('6,Xã,phuong sai gon,"Phường Sài Gòn (26740,')
     assert reasons[2].startswith('7,Xã,Xã Tân Phú,"Several communes are called Xã Tân Phú (')
-    assert reasons[2].endswith('write the commune code instead."')
+    assert reasons[2].endswith('or the name with its province after a comma."')
     assert (
         reasons[3]
         == "8,Xã,Xã Không Có,The commune Xã Không Có is not in the bot's list of communes."
