@@ -195,7 +195,13 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
     )
     web_app = web.Application(client_max_size=2 * 1024 * 1024)
     if settings.web_enabled:
-        web_app.add_routes(WebChat(dispatcher, secure_cookie=settings.web_secure_cookie).routes())
+        web_app.add_routes(
+            WebChat(
+                dispatcher,
+                secure_cookie=settings.web_secure_cookie,
+                trusted_proxies=settings.trusted_proxies,
+            ).routes()
+        )
     telegram = None
     if settings.telegram_token:
         from bot.channels.telegram import TelegramChannel

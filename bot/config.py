@@ -54,6 +54,8 @@ class Settings:
     telegram_rate_limit: float = 30.0  # messages a second overall; 0 turns the limiter off
     telegram_concurrency: int = 4  # updates of different people handled at once
     web_secure_cookie: bool = False  # set when the web chat is served over https
+    # Reverse proxies whose X-Forwarded-For names the browser (addresses or networks).
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     # The address people's phones and messengers' servers reach the bot's web
     # server at (https://bot.example.vn); pictures and files sent by link use it.
     public_url: str | None = None
@@ -145,6 +147,9 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "telegram_rate_limit": _float("TELEGRAM_RATE_LIMIT", "30"),
         "telegram_concurrency": _int("TELEGRAM_CONCURRENCY", "4"),
         "web_secure_cookie": _bool(e("BOT_WEB_SECURE_COOKIE"), False),
+        "trusted_proxies": tuple(
+            p.strip() for p in e("BOT_TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()
+        ),
         "public_url": e("BOT_PUBLIC_URL") or None,
         "media_ttl": _float("BOT_MEDIA_TTL", "3600"),
         "zalo_token": e("ZALO_BOT_TOKEN") or None,

@@ -9,6 +9,7 @@ the database until the page fetches them with ``GET /api/inbox``.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import logging
 import secrets
 from collections.abc import Callable
@@ -25,6 +26,9 @@ from storage import Database
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+# A reverse proxy on the same machine (nginx, deploy/nginx.conf) is trusted to say
+# who the browser is; BOT_TRUSTED_PROXIES adds proxies on other machines.
+LOOPBACK = ("127.0.0.1", "::1")
 COOKIE = "chat_id"
 MAX_TEXT = 2000
 
@@ -74,9 +78,16 @@ class WebInbox:
 
 
 class WebChat:
-    def __init__(self, dispatcher: Dispatcher, *, secure_cookie: bool = False) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        *,
+        secure_cookie: bool = False,
+        trusted_proxies: tuple[str, ...] = LOOPBACK,
+    ) -> None:
         self.dispatcher = dispatcher
         self.secure_cookie = secure_cookie
+        self.trusted_proxies = trusted_proxies
         self.inbox = WebInbox(dispatcher.db, dispatcher.clock)
 
     def routes(self) -> list[web.AbstractRouteDef]:
@@ -141,7 +152,7 @@ class WebChat:
             args=body_args,
             option=option,
             locale=request.headers.get("Accept-Language", "")[:2] or None,
-            origin=f"ip:{request.remote}" if request.remote else None,
+            origin=self._origin(request),
         )
         return await self._answer(incoming, chat_id, new_cookie)
 
@@ -169,9 +180,16 @@ class WebChat:
             user_id=chat_id,
             document=FileUpload(name, b"" if too_large else bytes(data), too_large=too_large),
             locale=request.headers.get("Accept-Language", "")[:2] or None,
-            origin=f"ip:{request.remote}" if request.remote else None,
+            origin=self._origin(request),
         )
         return await self._answer(incoming, chat_id, new_cookie)
+
+    def _origin(self, request: web.Request) -> str | None:
+        """Where a message came from, for the per-address limit on failed checks."""
+        address = client_address(
+            request.remote, request.headers.get("X-Forwarded-For"), self.trusted_proxies
+        )
+        return f"ip:{address}" if address else None
 
     async def _answer(self, incoming: Incoming, chat_id: str, new_cookie: bool) -> web.Response:
         replies = await self.dispatcher.handle(incoming)
@@ -186,6 +204,35 @@ class WebChat:
                 secure=self.secure_cookie,
             )
         return resp
+
+
+def client_address(
+    remote: str | None, forwarded_for: str | None, trusted: tuple[str, ...]
+) -> str | None:
+    """The browser's address. Behind a trusted proxy it is the last address in
+    X-Forwarded-For that is not itself a trusted proxy (the one the proxy saw);
+    from anyone else the header is ignored, as it could be made up."""
+    if remote is None or not _is_trusted(remote, trusted) or not forwarded_for:
+        return remote
+    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            return hop
+    return hops[0] if hops else remote
+
+
+def _is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for entry in trusted:
+        try:
+            if ip in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def _identity(request: web.Request) -> tuple[str, bool]:

@@ -366,3 +366,45 @@ async def test_an_officer_sends_a_list_from_the_page(new_user, db):
     form.add_field("file", payments.encode(), filename="x.csv")
     resp = await citizen.client.post("/api/upload", data=form)
     assert "Chỉ cán bộ xã mới gửi được danh sách" in (await resp.json())["replies"][0]["text"]
+
+
+def test_the_browsers_address_behind_a_proxy():
+    from bot.channels.web import client_address
+
+    local = ("127.0.0.1", "::1")
+    # nginx on the same machine appends the address it saw.
+    assert client_address("127.0.0.1", "203.0.113.9", local) == "203.0.113.9"
+    # A browser may send its own made-up header first: the proxy's entry is the last.
+    assert client_address("127.0.0.1", "10.0.0.1, 203.0.113.9", local) == "203.0.113.9"
+    # From anyone but a trusted proxy the header is ignored.
+    assert client_address("198.51.100.7", "203.0.113.9", local) == "198.51.100.7"
+    # A proxy on another machine, trusted by network; its own hop is skipped.
+    assert client_address("10.1.2.3", "203.0.113.9, 10.1.2.4", ("10.1.0.0/16",)) == "203.0.113.9"
+    assert client_address("127.0.0.1", None, local) == "127.0.0.1"
+    assert client_address("127.0.0.1", "not-an-address", local) == "not-an-address"
+
+
+async def test_failed_checks_behind_nginx_count_per_browser_address(dispatcher, seeded):
+    """Behind nginx every request comes from 127.0.0.1: one guesser with fresh
+    cookies is paused, and people elsewhere can still check."""
+    from tests.conftest import TU
+
+    async with TestClient(TestServer(make_app(WebChat(dispatcher)))) as client:
+
+        async def post(body: dict, address: str) -> str:
+            resp = await client.post("/api/chat", json=body, headers={"X-Forwarded-For": address})
+            assert resp.status == 200
+            return "\n".join(r["text"] for r in (await resp.json())["replies"])
+
+        guesser = "198.51.100.7"
+        for n in range(4):
+            client.session.cookie_jar.clear()  # a fresh identity each time
+            await post({"option": "menu:status"}, guesser)
+            await post({"option": "who:self"}, guesser)
+            for day in range(1, 6):
+                await post({"text": TU.national_id if n % 2 else PHAM.national_id}, guesser)
+                await post({"text": f"{day:02d}/01/{1945 if n % 2 else 1940}"}, guesser)
+        client.session.cookie_jar.clear()
+        assert "tạm dừng" in await post({"option": "menu:status"}, guesser)
+        client.session.cookie_jar.clear()
+        assert "hỏi cho ai" in await post({"option": "menu:status"}, "203.0.113.9")
