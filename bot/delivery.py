@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from bot.channels.base import Rejected, RetryLater, Sender, Unreachable
-from handlers.core import VN_TZ
+from handlers.quiet import DEFAULT_QUIET, quiet_until
 from handlers.types import Option, Reply
 from storage import Database
 from storage.outbox import Claimed
@@ -50,34 +50,6 @@ class ChannelLimits:
     chat_interval: float = 1.0
 
 
-def parse_quiet_hours(value: str | None) -> tuple[time, time] | None:
-    """ "21:00-07:00" -> (21:00, 07:00); "", "off" or "none" -> None."""
-    if value is None or value.strip().lower() in ("", "off", "none", "0"):
-        return None
-    try:
-        start, end = (part.strip() for part in value.split("-"))
-        parsed = (time.fromisoformat(start), time.fromisoformat(end))
-    except ValueError:
-        raise ValueError(f"quiet hours must look like 21:00-07:00, not {value!r}") from None
-    return parsed
-
-
-def quiet_until(now: datetime, quiet: tuple[time, time] | None) -> datetime | None:
-    """When quiet hours (Vietnam time) end, if ``now`` is inside them."""
-    if quiet is None:
-        return None
-    start, end = quiet
-    local = now.astimezone(VN_TZ)
-    t = local.time()
-    inside = (start <= t or t < end) if start > end else (start <= t < end)
-    if not inside:
-        return None
-    morning = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
-    if morning <= local:
-        morning += timedelta(days=1)
-    return morning.astimezone(UTC)
-
-
 @dataclass
 class DeliveryConfig:
     limits: Mapping[str, ChannelLimits] = field(
@@ -92,7 +64,7 @@ class DeliveryConfig:
     batch: int = 500  # rows claimed at once (at most)
     idle: float = 1.0  # seconds between looks when nothing is due
     concurrency: int = 16  # sends in flight at once
-    quiet: tuple[time, time] | None = (time(21, 0), time(7, 0))
+    quiet: tuple[time, time] | None = DEFAULT_QUIET
 
 
 # A little more than a second between a send and the one ``rate`` sends later
@@ -199,11 +171,18 @@ class _Marks:
         self.db = db
         self.clock = clock
         self._pending: list[tuple[int, str]] = []
+        self._pushed: list[tuple[int, list[tuple[str, str]]]] = []
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
-    def add(self, row_id: int, token: str) -> None:
+    def add(
+        self, row_id: int, token: str, pushed: tuple[int, list[tuple[str, str]]] | None = None
+    ) -> None:
+        """``pushed``: (user id, options) when the person answers the message's
+        options by typing their number (see ``Sender.typed_options``)."""
         self._pending.append((row_id, token))
+        if pushed is not None:
+            self._pushed.append(pushed)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain())
 
@@ -220,13 +199,16 @@ class _Marks:
             if not self._pending:
                 return
             rows, self._pending = self._pending, []
+            pushed, self._pushed = self._pushed, []
             try:
                 async with self.db.transaction() as tx:
                     await tx.outbox.mark_sent(rows, self.clock())
+                    await tx.conversations.push_options_many(pushed, self.clock())
             except BaseException:
                 # Not recorded: keep them for the next try (a lease that runs
                 # out first means they are sent again; see the README).
                 self._pending[:0] = rows
+                self._pushed[:0] = pushed
                 raise
 
 
@@ -397,7 +379,8 @@ class DeliveryWorker:
             await self._backoff(row, type(err).__name__)
             return False
         self.sent += 1
-        self._marks.add(row.id, row.token)
+        typed = row.options and getattr(sender, "typed_options", False)
+        self._marks.add(row.id, row.token, (row.user_id, row.options) if typed else None)
         self._outcome(row, "sent")
         return True
 
