@@ -171,18 +171,11 @@ class _Marks:
         self.db = db
         self.clock = clock
         self._pending: list[tuple[int, str]] = []
-        self._pushed: list[tuple[int, list[tuple[str, str]]]] = []
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
-    def add(
-        self, row_id: int, token: str, pushed: tuple[int, list[tuple[str, str]]] | None = None
-    ) -> None:
-        """``pushed``: (user id, options) when the person answers the message's
-        options by typing their number (see ``Sender.typed_options``)."""
+    def add(self, row_id: int, token: str) -> None:
         self._pending.append((row_id, token))
-        if pushed is not None:
-            self._pushed.append(pushed)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain())
 
@@ -199,16 +192,13 @@ class _Marks:
             if not self._pending:
                 return
             rows, self._pending = self._pending, []
-            pushed, self._pushed = self._pushed, []
             try:
                 async with self.db.transaction() as tx:
                     await tx.outbox.mark_sent(rows, self.clock())
-                    await tx.conversations.push_options_many(pushed, self.clock())
             except BaseException:
                 # Not recorded: keep them for the next try (a lease that runs
                 # out first means they are sent again; see the README).
                 self._pending[:0] = rows
-                self._pushed[:0] = pushed
                 raise
 
 
@@ -355,6 +345,11 @@ class DeliveryWorker:
         reply = Reply(text=row.text, options=[Option(oid, label) for oid, label in row.options])
         try:
             try:
+                if row.options and getattr(sender, "typed_options", False):
+                    # Recorded before it goes: whenever the person answers
+                    # what they see, "2" is this message's second option.
+                    async with self.db.transaction() as tx:
+                        await tx.conversations.push_options(row.user_id, row.options, self.clock())
                 await sender.deliver(row.external_id, reply)
             finally:
                 limiter.done(turn)  # the answer is in (the rest is bookkeeping)
@@ -379,8 +374,7 @@ class DeliveryWorker:
             await self._backoff(row, type(err).__name__)
             return False
         self.sent += 1
-        typed = row.options and getattr(sender, "typed_options", False)
-        self._marks.add(row.id, row.token, (row.user_id, row.options) if typed else None)
+        self._marks.add(row.id, row.token)
         self._outcome(row, "sent")
         return True
 

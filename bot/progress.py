@@ -114,6 +114,12 @@ class ProgressReporter:
             if p.ref == "" or shown == (p.sent, p.blocked, p.failed):
                 return 0  # cannot be edited (the end comes later), or unchanged
         reply = progress_reply(self.catalogs.get(p.locale), bid, counts)
+        if done and reply.options and getattr(sender, "typed_options", False):
+            # Before it goes: "1" typed on seeing it asks for the report.
+            async with self.db.transaction() as tx:
+                await tx.conversations.push_options(
+                    p.user_id, [(o.id, o.label) for o in reply.options], now
+                )
         try:
             ref = await self._show(sender, p, reply, done)
         except Unreachable as err:  # the officer blocked the bot: stop following
@@ -124,11 +130,6 @@ class ProgressReporter:
             log.warning("progress: broadcast %s not updated (%s)", bid, err.reason)
             return 0
         await self._save(p, ref, shown, now if done else None)
-        if done and reply.options and getattr(sender, "typed_options", False):
-            async with self.db.transaction() as tx:
-                await tx.conversations.push_options(
-                    p.user_id, [(o.id, o.label) for o in reply.options], now
-                )
         return 1
 
     async def _show(self, sender: Sender, p: Progress, reply: Reply, done: bool) -> str:
