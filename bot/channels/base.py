@@ -42,11 +42,11 @@ class Rejected(DeliveryError):
 
 class Sender(Protocol):
     name: str
-    # Set (True) by channels where people answer a message's options by
-    # typing their number (Zalo's numbered lists; the web chat, where typing
-    # works beside the buttons): once such a message is delivered, "2" picks
-    # its second option. Telegram's inline buttons answer for themselves.
-    # typed_options: bool
+    # Optional: a class attribute ``typed_options = True`` marks channels where
+    # people answer a message's options by typing their number (Zalo's
+    # numbered lists; the web chat, where typing works beside the buttons):
+    # when such a message is sent, "2" then picks its second option. Telegram's
+    # inline buttons answer for themselves.
 
     async def deliver(self, external_id: str, reply: Reply) -> None:
         """Send one reply to the person with this channel identity."""
