@@ -22,12 +22,14 @@ from bot.channels.sms import GatewayConfig, SmsChannel
 from bot.channels.web import WebChat, WebInbox
 from bot.channels.zalo import ZaloChannel
 from bot.config import ConfigError, Settings
-from bot.delivery import ChannelLimits, DeliveryConfig, DeliveryWorker, Limiter, parse_quiet_hours
+from bot.delivery import ChannelLimits, DeliveryConfig, DeliveryWorker, Limiter
 from bot.metrics import CONTENT_TYPE, Metrics
+from bot.progress import ProgressReporter
 from bot.scheduler import Scheduler, default_jobs
 from handlers.citizen import route
 from handlers.core import Dispatcher, Limits
 from handlers.i18n import Catalogs
+from handlers.quiet import parse_quiet_hours
 from storage import Database, Vault
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ class App:
     bound_port: int | None = None
     workers: list[DeliveryWorker] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
+    progress: ProgressReporter | None = None
 
     async def start(self) -> None:
         """Migrate, then start the web server and every configured channel."""
@@ -100,6 +103,8 @@ class App:
             await self.sms.start()
         for worker in self.workers:
             worker.start()
+        if self.progress is not None:
+            self.progress.start()
         if self.scheduler is not None:
             self.scheduler.start()
 
@@ -144,6 +149,8 @@ class App:
     async def stop(self) -> None:
         if self.scheduler is not None:
             await self.scheduler.stop()
+        if self.progress is not None:
+            await self.progress.stop()
         for worker in self.workers:
             await worker.stop()
         if self.zalo is not None:
@@ -191,7 +198,13 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
     catalogs = Catalogs(default=settings.default_locale)
     metrics = Metrics()
     dispatcher = Dispatcher(
-        db, catalogs, route, clock=clock, observe=metrics.handled, limits=handler_limits(settings)
+        db,
+        catalogs,
+        route,
+        clock=clock,
+        observe=metrics.handled,
+        limits=handler_limits(settings),
+        quiet=parse_quiet_hours(settings.quiet_hours),
     )
     web_app = web.Application(client_max_size=2 * 1024 * 1024)
     if settings.web_enabled:
@@ -252,6 +265,14 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
         if settings.delivery_enabled
         else []
     )
+    # Officers follow their broadcasts going out (one message, edited in place).
+    progress = (
+        ProgressReporter(
+            db, catalogs, senders, quiet=parse_quiet_hours(settings.quiet_hours), clock=clock
+        )
+        if settings.delivery_enabled
+        else None
+    )
     scheduler = None
     if settings.scheduler_enabled:
         scheduler = Scheduler(
@@ -274,6 +295,7 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] | None = None
         scheduler=scheduler,
         workers=workers,
         metrics=metrics,
+        progress=progress,
     )
     web_app.add_routes([web.get("/healthz", app.healthz), web.get("/metrics", app.metrics_view)])
     return app

@@ -195,7 +195,7 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
     if len(str(values["secret_key"])) < 16:
         raise ConfigError("BOT_SECRET_KEY must be at least 16 characters")
     settings = Settings(**values)  # type: ignore[arg-type]
-    from bot.delivery import parse_quiet_hours
+    from handlers.quiet import parse_quiet_hours
 
     try:
         parse_quiet_hours(settings.quiet_hours)

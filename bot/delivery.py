@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from bot.channels.base import Rejected, RetryLater, Sender, Unreachable
-from handlers.core import VN_TZ
+from handlers.quiet import DEFAULT_QUIET, quiet_until
 from handlers.types import Option, Reply
 from storage import Database
 from storage.outbox import Claimed
@@ -50,34 +50,6 @@ class ChannelLimits:
     chat_interval: float = 1.0
 
 
-def parse_quiet_hours(value: str | None) -> tuple[time, time] | None:
-    """ "21:00-07:00" -> (21:00, 07:00); "", "off" or "none" -> None."""
-    if value is None or value.strip().lower() in ("", "off", "none", "0"):
-        return None
-    try:
-        start, end = (part.strip() for part in value.split("-"))
-        parsed = (time.fromisoformat(start), time.fromisoformat(end))
-    except ValueError:
-        raise ValueError(f"quiet hours must look like 21:00-07:00, not {value!r}") from None
-    return parsed
-
-
-def quiet_until(now: datetime, quiet: tuple[time, time] | None) -> datetime | None:
-    """When quiet hours (Vietnam time) end, if ``now`` is inside them."""
-    if quiet is None:
-        return None
-    start, end = quiet
-    local = now.astimezone(VN_TZ)
-    t = local.time()
-    inside = (start <= t or t < end) if start > end else (start <= t < end)
-    if not inside:
-        return None
-    morning = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
-    if morning <= local:
-        morning += timedelta(days=1)
-    return morning.astimezone(UTC)
-
-
 @dataclass
 class DeliveryConfig:
     limits: Mapping[str, ChannelLimits] = field(
@@ -92,7 +64,7 @@ class DeliveryConfig:
     batch: int = 500  # rows claimed at once (at most)
     idle: float = 1.0  # seconds between looks when nothing is due
     concurrency: int = 16  # sends in flight at once
-    quiet: tuple[time, time] | None = (time(21, 0), time(7, 0))
+    quiet: tuple[time, time] | None = DEFAULT_QUIET
 
 
 # A little more than a second between a send and the one ``rate`` sends later
@@ -373,6 +345,11 @@ class DeliveryWorker:
         reply = Reply(text=row.text, options=[Option(oid, label) for oid, label in row.options])
         try:
             try:
+                if row.options and getattr(sender, "typed_options", False):
+                    # Recorded before it goes: whenever the person answers
+                    # what they see, "2" is this message's second option.
+                    async with self.db.transaction() as tx:
+                        await tx.conversations.push_options(row.user_id, row.options, self.clock())
                 await sender.deliver(row.external_id, reply)
             finally:
                 limiter.done(turn)  # the answer is in (the rest is bookkeeping)

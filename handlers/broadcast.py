@@ -30,9 +30,10 @@ from handlers.dates import parse_send_time
 from handlers.features import Feature
 from handlers.i18n import Translator, _
 from handlers.notify import notify_many
+from handlers.quiet import quiet_until
 from handlers.sms_text import segments, sms_form
 from handlers.text import words
-from handlers.types import Attachment, Option
+from handlers.types import Attachment, Option, Reply
 from storage.broadcasts import Broadcast, Delivery, Reach
 from storage.records import Commune
 
@@ -118,6 +119,7 @@ MSG_SCHEDULED = _(
     "Broadcast #{id} will be sent {when}; recipients: {count}. You can cancel it until then."
 )
 MSG_AT = _("at {time} on {date}")
+MSG_QUIET = _("Quiet hours ({start}–{end}): messages to citizens go out from {time} on {date}.")
 MSG_STATUS = _(
     "Broadcast #{id} to {audience}, {when}.\n"
     "Sent: {sent}. Waiting: {pending}. Blocked the bot: {blocked}. Failed: {failed}. "
@@ -133,6 +135,18 @@ MSG_CANCELLED = _("Broadcast #{id} is cancelled: {count} messages will not be se
 MSG_NOTHING_TO_CANCEL = _("Broadcast #{id} has nothing left to cancel.")
 MSG_REPORT = _("The delivery report of broadcast #{id} is attached.")
 MSG_HEADER = _("📣 Message from {commune}:\n{text}")
+MSG_PROGRESS = _(
+    "📤 Broadcast #{id} is going out: sent {sent} of {total} · blocked the bot {blocked} · "
+    "failed {failed}."
+)
+MSG_PROGRESS_DONE = _(
+    "✅ Broadcast #{id} has gone out: sent {sent} of {total} · blocked the bot {blocked} · "
+    "failed {failed}."
+)
+MSG_PROGRESS_CANCELLED = _(
+    "🛑 Broadcast #{id} was cancelled: sent {sent} of {total} · blocked the bot {blocked} · "
+    "failed {failed} · not sent {cancelled}."
+)
 STATUS_LABEL = _("🔄 Status")
 REPORT_LABEL = _("📊 Delivery report (Excel)")
 CANCEL_LABEL = _("🛑 Cancel the broadcast")
@@ -522,7 +536,38 @@ async def send(ctx: Context, send_at: datetime | None = None) -> None:
         text = ctx._(MSG_QUEUED, id=bid, count=queued)
     else:
         text = ctx._(MSG_SCHEDULED, id=bid, count=queued, when=_when_text(ctx.t, when))
+    morning = quiet_until(when, ctx.quiet)
+    if morning is not None and ctx.quiet is not None:
+        local = morning.astimezone(VN_TZ)
+        text += "\n" + ctx._(
+            MSG_QUIET,
+            start=ctx.quiet[0].strftime("%H:%M"),
+            end=ctx.quiet[1].strftime("%H:%M"),
+            time=local.strftime("%H:%M"),
+            date=ctx.t.date(local.date()),
+        )
     ctx.say(text, _show_options(ctx, bid, pending=queued))
+
+
+def progress_reply(t: Translator, bid: int, counts: dict[str, int]) -> Reply:
+    """The officer's progress message for a broadcast with these outbox
+    counts: going out while some wait, final (with the delivery report to
+    ask for) when none does."""
+    total = sum(counts.values())
+    params = {
+        "id": bid,
+        "sent": t.number(counts.get("sent", 0)),
+        "total": t.number(total),
+        "blocked": t.number(counts.get("blocked", 0)),
+        "failed": t.number(counts.get("failed", 0)),
+    }
+    if counts.get("pending", 0):
+        return Reply(t.gettext(MSG_PROGRESS, **params))
+    if counts.get("cancelled", 0):
+        text = t.gettext(MSG_PROGRESS_CANCELLED, cancelled=t.number(counts["cancelled"]), **params)
+    else:
+        text = t.gettext(MSG_PROGRESS_DONE, **params)
+    return Reply(text, [Option(f"bc:report:{bid}", t.gettext(REPORT_LABEL))])
 
 
 def _show_options(ctx: Context, bid: int, *, pending: int) -> list[Option]:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from datetime import time as day_time
 from zoneinfo import ZoneInfo
 
 from handlers.errors import DomainError
@@ -27,6 +28,9 @@ from storage.records import ConversationState, User
 log = logging.getLogger(__name__)
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# Quiet hours (Vietnam time): see handlers.quiet.
+QuietHours = tuple[day_time, day_time]
+DEFAULT_QUIET: QuietHours = (day_time(21, 0), day_time(7, 0))
 
 MSG_TRY_AGAIN = N_(
     "Sorry, something went wrong on our side. Nothing was changed. Please try again in a moment."
@@ -62,6 +66,8 @@ class Context:
     incoming: Incoming
     now: datetime  # aware, UTC
     limits: Limits
+    # When proactive messages to citizens wait for the morning (None: never).
+    quiet: QuietHours | None = DEFAULT_QUIET
     replies: list[Reply] = field(default_factory=list)
     # Work that must run after this message's transaction has committed, in
     # its own transactions (an officer's import); each returns more replies.
@@ -159,8 +165,10 @@ class Dispatcher:
         limits: Limits | None = None,
         clock: Callable[[], datetime] | None = None,
         observe: Callable[[str, float], None] | None = None,
+        quiet: QuietHours | None = DEFAULT_QUIET,
     ) -> None:
         self.db = db
+        self.quiet = quiet
         self.catalogs = catalogs
         # Told (channel, seconds) after each message is handled (metrics).
         self.observe = observe
@@ -210,6 +218,7 @@ class Dispatcher:
                     incoming=incoming,
                     now=self.clock(),
                     limits=self.limits,
+                    quiet=self.quiet,
                 )
                 await self.route(ctx)
                 if not ctx.replies:
@@ -221,7 +230,14 @@ class Dispatcher:
                     ctx.state.options = [(o.id, o.label) for o in offered[-1].options]
                 after = (ctx.state.state, ctx.state.data, ctx.state.options)
                 if ctx.state.state != "__deleted__" and after != before:
-                    await tx.conversations.save(user.id, ctx.state, exists=loaded is not None)
+                    # Options this message did not offer are left as stored: a
+                    # message pushed meanwhile (bot.delivery) may have set them.
+                    await tx.conversations.save(
+                        user.id,
+                        ctx.state,
+                        exists=loaded is not None,
+                        options=bool(offered) or before is None or after[2] != before[2],
+                    )
                 replies, followups = ctx.replies, ctx.after_commit
             for work in followups:
                 replies = replies + await work()

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, or_, select, update
 
 from storage.models import BeneficiaryRow, BroadcastRow, LinkRow, OutboxRow, UserRow
 from storage.stores import _Store
@@ -58,6 +58,24 @@ class Delivery:
     status: str
     last_error: str | None
     sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A broadcast's progress message, as its reporter (``bot.progress``)
+    needs it: where the officer who sent it is, the message's reference on
+    their channel (None: none sent yet; "": sent where it cannot be edited)
+    and the counts it last showed."""
+
+    broadcast_id: int
+    user_id: int
+    channel: str
+    external_id: str
+    locale: str
+    ref: str | None
+    sent: int
+    blocked: int
+    failed: int
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -296,3 +314,105 @@ class BroadcastStore(_Store):
             )
             for r in rows
         ]
+
+    # ------------------------------------------------------------ progress
+
+    async def progress_due(self, now: datetime, since: datetime) -> list[int]:
+        """Broadcasts due to go out whose progress message is not final yet and
+        was not looked at after ``since``."""
+        rows = await self.session.execute(
+            select(BroadcastRow.id)
+            .where(
+                BroadcastRow.progress_done_at.is_(None),
+                BroadcastRow.send_at <= now,
+                BroadcastRow.created_by.is_not(None),
+                or_(BroadcastRow.progress_at.is_(None), BroadcastRow.progress_at <= since),
+            )
+            .order_by(BroadcastRow.id)
+        )
+        return list(rows.scalars())
+
+    async def claim_progress(
+        self, broadcast_id: int, now: datetime, since: datetime
+    ) -> Progress | None:
+        """Take the turn to update this broadcast's progress message (one
+        process at a time, at most once per interval); None when another took
+        it or it is final."""
+        result = await self.session.execute(
+            update(BroadcastRow)
+            .where(
+                BroadcastRow.id == broadcast_id,
+                BroadcastRow.progress_done_at.is_(None),
+                or_(BroadcastRow.progress_at.is_(None), BroadcastRow.progress_at <= since),
+            )
+            .values(progress_at=now)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return None
+        row = (
+            await self.session.execute(
+                select(
+                    BroadcastRow.progress_ref,
+                    BroadcastRow.progress_sent,
+                    BroadcastRow.progress_blocked,
+                    BroadcastRow.progress_failed,
+                    UserRow.id,
+                    UserRow.channel,
+                    UserRow.external_id,
+                    UserRow.locale,
+                )
+                .join(UserRow, UserRow.id == BroadcastRow.created_by)
+                .where(BroadcastRow.id == broadcast_id)
+            )
+        ).first()
+        if row is None:  # the officer is gone ("forget me"): nobody to tell
+            await self.finish_progress(broadcast_id, now)
+            return None
+        return Progress(
+            broadcast_id=broadcast_id,
+            user_id=row.id,
+            channel=row.channel,
+            external_id=row.external_id,
+            locale=row.locale,
+            ref=row.progress_ref,
+            sent=row.progress_sent,
+            blocked=row.progress_blocked,
+            failed=row.progress_failed,
+        )
+
+    async def due_now(self, broadcast_id: int, now: datetime) -> int:
+        """Messages of the broadcast waiting that may go out now (not held
+        back to a later time, e.g. the morning after quiet hours)."""
+        q = select(func.count()).where(
+            OutboxRow.broadcast_id == broadcast_id,
+            OutboxRow.status == "pending",
+            OutboxRow.not_before <= now,
+        )
+        return int((await self.session.execute(q)).scalar_one())
+
+    async def save_progress(
+        self,
+        broadcast_id: int,
+        *,
+        ref: str | None,
+        sent: int,
+        blocked: int,
+        failed: int,
+        done_at: datetime | None = None,
+    ) -> None:
+        await self.session.execute(
+            update(BroadcastRow)
+            .where(BroadcastRow.id == broadcast_id)
+            .values(
+                progress_ref=ref,
+                progress_sent=sent,
+                progress_blocked=blocked,
+                progress_failed=failed,
+                progress_done_at=done_at,
+            )
+        )
+
+    async def finish_progress(self, broadcast_id: int, now: datetime) -> None:
+        await self.session.execute(
+            update(BroadcastRow).where(BroadcastRow.id == broadcast_id).values(progress_done_at=now)
+        )

@@ -484,6 +484,9 @@ class WebInboxRow(Base):
     text: Mapped[str] = mapped_column(Text)
     options: Mapped[str] = mapped_column(Text, default="[]")  # JSON [[id, label], ...]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A message that is replaced in place when it changes (a broadcast's
+    # progress): the page swaps the one it shows with the same ref.
+    ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class BroadcastRow(Base):
@@ -507,3 +510,14 @@ class BroadcastRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     send_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The progress message sent to the officer who sent it (bot.progress):
+    # the channel's reference to it (to edit it), the counts it last showed,
+    # when it was last looked at, and when it showed the final state.
+    progress_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    progress_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    progress_blocked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    progress_failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    progress_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    progress_done_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )

@@ -361,7 +361,12 @@ class WebInboxStore(_Store):
     """Proactive messages waiting for a web-chat browser to fetch them."""
 
     async def put(
-        self, external_id: str, text: str, options: list[tuple[str, str]], now: datetime
+        self,
+        external_id: str,
+        text: str,
+        options: list[tuple[str, str]],
+        now: datetime,
+        ref: str | None = None,
     ) -> None:
         conn = await self.session.connection()
         await conn.execute(
@@ -370,17 +375,37 @@ class WebInboxStore(_Store):
                 text=text,
                 options=json.dumps([list(o) for o in options], ensure_ascii=False),
                 created_at=now,
+                ref=ref,
             )
         )
 
+    async def replace(
+        self,
+        external_id: str,
+        ref: str,
+        text: str,
+        options: list[tuple[str, str]],
+        now: datetime,
+    ) -> None:
+        """The message ``ref`` changed: the waiting copy is rewritten, or, when
+        the page already took it, a new copy tells the page to swap it."""
+        conn = await self.session.connection()
+        result = await conn.execute(
+            update(_INBOX)
+            .where(_INBOX.c.external_id == external_id, _INBOX.c.ref == ref)
+            .values(text=text, options=json.dumps([list(o) for o in options], ensure_ascii=False))
+        )
+        if not result.rowcount:
+            await self.put(external_id, text, options, now, ref=ref)
+
     async def take(
         self, external_id: str, limit: int = 20
-    ) -> list[tuple[str, list[tuple[str, str]]]]:
-        """The oldest waiting messages (text, options), removed from the inbox."""
+    ) -> list[tuple[str, list[tuple[str, str]], str | None]]:
+        """The oldest waiting messages (text, options, ref), removed from the inbox."""
         conn = await self.session.connection()
         rows = (
             await conn.execute(
-                select(_INBOX.c.id, _INBOX.c.text, _INBOX.c.options)
+                select(_INBOX.c.id, _INBOX.c.text, _INBOX.c.options, _INBOX.c.ref)
                 .where(_INBOX.c.external_id == external_id)
                 .order_by(_INBOX.c.id)
                 .limit(limit)
@@ -388,4 +413,4 @@ class WebInboxStore(_Store):
         ).all()
         if rows:
             await conn.execute(delete(_INBOX).where(_INBOX.c.id.in_([r.id for r in rows])))
-        return [(r.text, [(o[0], o[1]) for o in json.loads(r.options)]) for r in rows]
+        return [(r.text, [(o[0], o[1]) for o in json.loads(r.options)], r.ref) for r in rows]

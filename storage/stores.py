@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select, Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import Vault
@@ -585,9 +586,16 @@ class ConversationStore(_Store):
         )
 
     async def save(
-        self, user_id: int, state: ConversationState, *, exists: bool | None = None
+        self,
+        user_id: int,
+        state: ConversationState,
+        *,
+        exists: bool | None = None,
+        options: bool = True,
     ) -> None:
-        """Write the state; ``exists`` (when the caller knows) spares a lookup."""
+        """Write the state; ``exists`` (when the caller knows) spares a lookup.
+        ``options`` False keeps the stored options (the message offered none,
+        and a message pushed meanwhile may have set them)."""
         values = {
             "state": state.state,
             "data": json.dumps(state.data, ensure_ascii=False),
@@ -598,9 +606,46 @@ class ConversationStore(_Store):
             exists = await self.load(user_id) is not None
         conn = await self.session.connection()
         if exists:
+            if not options:
+                del values["options"]
             await conn.execute(_CONV_UPDATE, {"uid": user_id, **values})
         else:
             await conn.execute(_CONV_INSERT, {"user_id": user_id, **values})
+
+    async def push_options(
+        self, user_id: int, options: list[tuple[str, str]], now: datetime
+    ) -> None:
+        await self.push_options_many([(user_id, options)], now)
+
+    async def push_options_many(
+        self, pushed: list[tuple[int, list[tuple[str, str]]]], now: datetime
+    ) -> None:
+        """Messages with options were delivered to these people (a reminder
+        shown as a numbered list): their next "2" picks from those options,
+        whatever the conversation showed before. The state itself is kept."""
+        if not pushed:
+            return
+        conn = await self.session.connection()
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        latest = {uid: options for uid, options in pushed}  # the last one of each person
+        stmt = dialect.insert(_CONV)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_CONV.c.user_id],
+            set_={"options": stmt.excluded.options, "updated_at": stmt.excluded.updated_at},
+        )
+        await conn.execute(
+            stmt,
+            [
+                {
+                    "user_id": uid,
+                    "state": "menu",
+                    "data": "{}",
+                    "options": json.dumps([list(o) for o in options], ensure_ascii=False),
+                    "updated_at": now.astimezone(UTC),
+                }
+                for uid, options in latest.items()
+            ],
+        )
 
 
 class AttemptStore(_Store):

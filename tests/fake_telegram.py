@@ -70,6 +70,9 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self.url = ""
         self.by_chat: dict[int, list[Sent]] = defaultdict(list)
+        # Sent messages by message_id, as edits change them; and each edit.
+        self.messages: dict[int, Sent] = {}
+        self.edits: list[Sent] = []
         self._accepted: deque[float] = deque()
         self._thawed = asyncio.Event()
 
@@ -123,6 +126,8 @@ class FakeTelegram:
         if handler is None:
             return web.json_response({"ok": True, "result": True})
         result = await handler(params)
+        if isinstance(result, web.Response):
+            return result
         return web.json_response({"ok": True, "result": result})
 
     def _error(self, kind: str, status: int, description: str, **params: Any) -> web.Response:
@@ -244,8 +249,11 @@ class FakeTelegram:
         self.sent.append(sent)
         self.by_chat[chat_id].append(sent)
         self._new_sent.set()
+        message_id = next(self._msg_ids)
+        sent.params = {**p, "message_id": message_id}
+        self.messages[message_id] = sent
         return {
-            "message_id": next(self._msg_ids),
+            "message_id": message_id,
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private"},
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Trợ lý trợ cấp"},
@@ -257,6 +265,37 @@ class FakeTelegram:
 
     async def _m_sendPhoto(self, p: dict) -> dict:
         return self._record("sendPhoto", p, p.get("caption", ""))
+
+    async def _m_editMessageText(self, p: dict) -> dict | web.Response:
+        """Changes the text (and inline keyboard) of a message the bot sent."""
+        message_id = int(p.get("message_id", 0))
+        old = self.messages.get(message_id)
+        if old is None or old.chat_id != int(p.get("chat_id", 0)):
+            return self._error("400", 400, "Bad Request: message to edit not found")
+        markup = p.get("reply_markup")
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        if old.text == p.get("text", "") and old.reply_markup == markup:
+            return self._error(
+                "400",
+                400,
+                "Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup "
+                "of the message",
+            )
+        old.text = p.get("text", "")
+        old.reply_markup = markup
+        edit = Sent("editMessageText", old.chat_id, old.text, markup, p, time.monotonic())
+        self.edits.append(edit)
+        self._new_sent.set()
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "edit_date": int(time.time()),
+            "chat": {"id": old.chat_id, "type": "private"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Trợ lý trợ cấp"},
+            "text": old.text,
+        }
 
     async def _m_sendDocument(self, p: dict) -> dict:
         return self._record("sendDocument", p, p.get("caption", ""))

@@ -8,10 +8,14 @@ when many messages are in flight, which is what a broadcast is.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -51,7 +55,8 @@ class AiohttpRequest(BaseRequest):
         total = self._timeout
         if not isinstance(read_timeout, DefaultValue) and isinstance(read_timeout, int | float):
             total = max(total, float(read_timeout))
-        data: aiohttp.FormData | dict[str, str] | None = None
+        data: aiohttp.FormData | bytes | None = None
+        headers: dict[str, str] | None = None
         if request_data is not None:
             if request_data.contains_files:
                 form = aiohttp.FormData()
@@ -65,10 +70,18 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, param)
                 data = form
             else:
-                data = request_data.json_parameters
+                # Encoded here, as aiohttp would encode the dict (the same
+                # bytes): handed a dict, aiohttp first tries every payload
+                # type it knows, then builds a FormData, for each message.
+                data = urlencode(request_data.json_parameters).encode()
+                headers = _FORM
         try:
             async with self._session.request(
-                method, url, data=data, timeout=aiohttp.ClientTimeout(total=total)
+                method,
+                url,
+                data=data,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=total),
             ) as resp:
                 return resp.status, await resp.read()
         except TimeoutError as err:

@@ -8,11 +8,12 @@ the secret-token header before handing them to the Application.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 from aiohttp import web
@@ -102,6 +103,52 @@ class _DeliveryBot(Bot):
         # _post builds the request and raises PTB's errors (RetryAfter, ...).
         await self._post("sendMessage", data)
 
+    async def post_text(self, chat_id: int, text: str, markup: object | None) -> int:
+        """sendMessage; returns the message's id (to edit it later)."""
+        data: dict[str, object] = {"chat_id": chat_id, "text": text}
+        if markup is not None:
+            data["reply_markup"] = markup
+        result = await self._post("sendMessage", data)
+        return int(result["message_id"])  # type: ignore[index, call-overload]
+
+    async def edit_text(
+        self, chat_id: int, message_id: int, text: str, markup: object | None
+    ) -> None:
+        data: dict[str, object] = {"chat_id": chat_id, "message_id": message_id, "text": text}
+        if markup is not None:
+            data["reply_markup"] = markup
+        await self._post("editMessageText", data)
+
+
+def _inline_json(reply: Reply) -> str | None:
+    """The inline keyboard's JSON, written directly: the same as
+    InlineKeyboardMarkup would send, at a fraction of the cost."""
+    if not reply.options:
+        return None
+    rows = [[{"text": o.label, "callback_data": o.id[:64]}] for o in reply.options]
+    return json.dumps({"inline_keyboard": rows}, ensure_ascii=False)
+
+
+@contextlib.asynccontextmanager
+async def _delivery_errors() -> AsyncIterator[None]:
+    """PTB's errors as the delivery worker's (RetryLater, Unreachable, Rejected)."""
+    try:
+        yield
+    except RetryAfter as err:
+        wait = err.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        raise RetryLater("telegram 429", retry_after=seconds) from None
+    except Forbidden as err:
+        raise Unreachable(f"telegram 403: {err.message[:100]}") from None
+    except BadRequest as err:
+        if "chat not found" in err.message.lower() or "user not found" in err.message.lower():
+            raise Unreachable(f"telegram 400: {err.message[:100]}") from None
+        raise Rejected(f"telegram 400: {err.message[:100]}") from None
+    except NetworkError as err:  # timeouts, 5xx, connection problems
+        raise RetryLater(f"telegram: {type(err).__name__}: {err.message[:100]}") from None
+    except TelegramError as err:
+        raise RetryLater(f"telegram: {type(err).__name__}: {err.message[:100]}") from None
+
 
 class TelegramChannel:
     name = "telegram"
@@ -137,8 +184,12 @@ class TelegramChannel:
         builder = builder.base_file_url(file_base)
         # Replies and polling go over aiohttp too (see AiohttpRequest): several
         # times less CPU per call than the default httpx transport.
-        builder = builder.request(AiohttpRequest(connections=concurrency + 4, timeout=delivery_timeout))
-        builder = builder.get_updates_request(AiohttpRequest(connections=1, timeout=delivery_timeout))
+        builder = builder.request(
+            AiohttpRequest(connections=concurrency + 4, timeout=delivery_timeout)
+        )
+        builder = builder.get_updates_request(
+            AiohttpRequest(connections=1, timeout=delivery_timeout)
+        )
         self._file_base = file_base
         if rate_limit > 0:
             builder = builder.rate_limiter(
@@ -342,30 +393,30 @@ class TelegramChannel:
     async def deliver(self, external_id: str, reply: Reply) -> None:
         """Send one proactive message; options become inline buttons. Raises
         :class:`RetryLater`, :class:`Unreachable` or :class:`Rejected`."""
-        try:
+        async with _delivery_errors():
             bot = await self._sender()
             chat_id = int(external_id)
-            markup = None
-            if reply.options:
-                # The inline keyboard's JSON, written directly: the same as
-                # InlineKeyboardMarkup would send, at a fraction of the cost.
-                rows = [[{"text": o.label, "callback_data": o.id[:64]}] for o in reply.options]
-                markup = json.dumps({"inline_keyboard": rows}, ensure_ascii=False)
+            markup = _inline_json(reply)
             parts = split_text(reply.text)
             for i, part in enumerate(parts):
                 last = i == len(parts) - 1
                 await bot.send_text(chat_id, part, markup if last else None)
-        except RetryAfter as err:
-            wait = err.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            raise RetryLater("telegram 429", retry_after=seconds) from None
-        except Forbidden as err:
-            raise Unreachable(f"telegram 403: {err.message[:100]}") from None
-        except BadRequest as err:
-            if "chat not found" in err.message.lower() or "user not found" in err.message.lower():
-                raise Unreachable(f"telegram 400: {err.message[:100]}") from None
-            raise Rejected(f"telegram 400: {err.message[:100]}") from None
-        except NetworkError as err:  # timeouts, 5xx, connection problems
-            raise RetryLater(f"telegram: {type(err).__name__}: {err.message[:100]}") from None
-        except TelegramError as err:
-            raise RetryLater(f"telegram: {type(err).__name__}: {err.message[:100]}") from None
+
+    async def post(self, external_id: str, reply: Reply) -> str:
+        """Send a short message that will be edited (a broadcast's progress);
+        returns its message id."""
+        async with _delivery_errors():
+            bot = await self._sender()
+            text = split_text(reply.text)[0]
+            return str(await bot.post_text(int(external_id), text, _inline_json(reply)))
+
+    async def edit(self, external_id: str, ref: str, reply: Reply) -> None:
+        """editMessageText; an unchanged text is no error."""
+        try:
+            async with _delivery_errors():
+                bot = await self._sender()
+                text = split_text(reply.text)[0]
+                await bot.edit_text(int(external_id), int(ref), text, _inline_json(reply))
+        except Rejected as err:
+            if "not modified" not in err.reason:
+                raise

@@ -33,12 +33,15 @@ COOKIE = "chat_id"
 MAX_TEXT = 2000
 
 
-def reply_json(reply: Reply) -> dict:
+def reply_json(reply: Reply, ref: str | None = None) -> dict:
     out: dict = {
         "text": reply.text,
         "keyboard": reply.keyboard,
         "options": [{"id": o.id, "label": o.label} for o in reply.options],
     }
+    if ref:
+        # The page replaces the message it shows with this ref, if any.
+        out["ref"] = ref
     if reply.attachments:
         # Images (a VietQR code) and files (a report, a list) as data URLs:
         # the page shows the image or offers the file to save.
@@ -61,6 +64,7 @@ class WebInbox:
     that browser (its cookie identity) until the page fetches it."""
 
     name = "web"
+    typed_options = True  # "2" may be typed as well as tapped
 
     def __init__(self, db: Database, clock: Callable[[], datetime] | None = None) -> None:
         self.db = db
@@ -71,10 +75,31 @@ class WebInbox:
             options = [(o.id, o.label) for o in reply.options]
             await tx.inbox.put(external_id, reply.text, options, self.clock())
 
-    async def take(self, external_id: str) -> list[Reply]:
+    async def post(self, external_id: str, reply: Reply) -> str:
+        """Like ``deliver``, for a message that will change: returns the
+        reference :meth:`edit` takes."""
+        ref = secrets.token_hex(8)
+        async with self.db.transaction() as tx:
+            options = [(o.id, o.label) for o in reply.options]
+            await tx.inbox.put(external_id, reply.text, options, self.clock(), ref=ref)
+        return ref
+
+    async def edit(self, external_id: str, ref: str, reply: Reply) -> None:
+        """Replace the message ``ref`` in place (on the page, or while it waits)."""
+        async with self.db.transaction() as tx:
+            options = [(o.id, o.label) for o in reply.options]
+            await tx.inbox.replace(external_id, ref, reply.text, options, self.clock())
+
+    async def take_refs(self, external_id: str) -> list[tuple[Reply, str | None]]:
         async with self.db.transaction() as tx:
             waiting = await tx.inbox.take(external_id, INBOX_BATCH)
-        return [Reply(text, [Option(oid, label) for oid, label in opts]) for text, opts in waiting]
+        return [
+            (Reply(text, [Option(oid, label) for oid, label in opts]), ref)
+            for text, opts, ref in waiting
+        ]
+
+    async def take(self, external_id: str) -> list[Reply]:
+        return [reply for reply, _ref in await self.take_refs(external_id)]
 
 
 class WebChat:
@@ -102,10 +127,10 @@ class WebChat:
     async def inbox_view(self, request: web.Request) -> web.Response:
         """What the bot sent this browser on its own since the last look."""
         chat_id = request.cookies.get(COOKIE)
-        replies: list[Reply] = []
+        replies: list[tuple[Reply, str | None]] = []
         if chat_id and 16 <= len(chat_id) <= 64:
-            replies = await self.inbox.take(chat_id)
-        resp = web.json_response({"replies": [reply_json(r) for r in replies]})
+            replies = await self.inbox.take_refs(chat_id)
+        resp = web.json_response({"replies": [reply_json(r, ref) for r, ref in replies]})
         resp.headers["Cache-Control"] = "no-store"
         return resp
 

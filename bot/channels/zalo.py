@@ -125,6 +125,7 @@ def classify(method: str, status: int, body: Any, headers: Any = None) -> Any:
 
 class ZaloChannel:
     name = "zalo"
+    typed_options = True  # options are a numbered list: "2" answers a pushed message
 
     def __init__(
         self,

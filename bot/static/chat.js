@@ -88,20 +88,46 @@
     return div;
   }
 
+  // The element shown for a message with this ref (a broadcast's progress).
+  function withRef(selector, ref) {
+    var found = null;
+    log.querySelectorAll(selector).forEach(function (el) {
+      if (el.dataset.ref === ref) { found = el; }
+    });
+    return found;
+  }
+
+  function optionsBox(r) {
+    var box = document.createElement("div");
+    box.className = "options";
+    if (r.ref) { box.dataset.ref = r.ref; }
+    r.options.forEach(function (o) { box.appendChild(optionButton(o)); });
+    return box;
+  }
+
+  // A message that changed (sent again with the same ref): replaced where it
+  // is, with its buttons, without moving the conversation.
+  function replaceInPlace(old, r) {
+    old.textContent = r.text;
+    var oldBox = withRef(".options", r.ref);
+    if (oldBox) { oldBox.remove(); }
+    if (r.options && r.options.length) { old.after(optionsBox(r)); }
+  }
+
   function render(replies) {
     var last = null;
     replies.forEach(function (r) {
+      var old = r.ref ? withRef(".msg.bot", r.ref) : null;
+      if (old) { replaceInPlace(old, r); return; }
       last = bubble(r.text, "bot");
+      if (r.ref) { last.dataset.ref = r.ref; }
       (r.attachments || []).forEach(function (a) { last = attachment(a) || last; });
       if (!r.options || !r.options.length) { return; }
       if (r.keyboard === "menu") {
         menu.replaceChildren.apply(menu, r.options.map(optionButton));
         menu.scrollTop = 0;  // the first item (check my allowance) in sight
       } else {
-        var box = document.createElement("div");
-        box.className = "options";
-        r.options.forEach(function (o) { box.appendChild(optionButton(o)); });
-        log.appendChild(box);
+        log.appendChild(optionsBox(r));
       }
     });
     if (!last) { return; }

@@ -13,16 +13,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.channels.telegram import TelegramChannel
-from bot.delivery import (
-    ChannelLimits,
-    DeliveryConfig,
-    DeliveryWorker,
-    Limiter,
-    parse_quiet_hours,
-    quiet_until,
-)
+from bot.delivery import ChannelLimits, DeliveryConfig, DeliveryWorker, Limiter
 from handlers.citizen import route
 from handlers.core import Dispatcher
+from handlers.quiet import parse_quiet_hours, quiet_until
 from storage import Database, Vault
 from tests.chat import Chat
 from tests.conftest import PG_URL, TEST_SECRET

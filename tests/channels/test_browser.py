@@ -247,3 +247,51 @@ def test_missing_chromium_skips_locally_and_fails_on_ci(monkeypatch):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI image must install it"):
         find_chromium()
+
+
+async def test_a_changing_message_is_replaced_in_place(browser, server_url, db):
+    """A broadcast's progress reaches the officer's page once and is then
+    replaced where it stands, with its button at the end; nothing piles up."""
+    from bot.channels.web import COOKIE, WebInbox
+    from handlers.types import Option, Reply
+
+    page = await browser.new_page(viewport=PHONE)
+    await open_chat(page, server_url)
+    (cookie,) = [c for c in await page.context.cookies() if c["name"] == COOKIE]
+    inbox = WebInbox(db)
+    ref = await inbox.post(
+        cookie["value"], Reply("📤 Thông báo số 1 đang được gửi: đã gửi 0 trên 3")
+    )
+    progress = bot_says(page, "Thông báo số 1")
+    await expect(progress).to_have_text(
+        "📤 Thông báo số 1 đang được gửi: đã gửi 0 trên 3", timeout=15_000
+    )
+    # Something else is said meanwhile: the progress stays where it was.
+    await page.get_by_role("button", name=STATUS_BUTTON, exact=True).click()
+    await expect(bot_says(page, "hỏi cho ai")).to_be_visible()
+    await inbox.edit(
+        cookie["value"], ref, Reply("📤 Thông báo số 1 đang được gửi: đã gửi 2 trên 3")
+    )
+    await expect(progress).to_have_text(
+        "📤 Thông báo số 1 đang được gửi: đã gửi 2 trên 3", timeout=15_000
+    )
+    await inbox.edit(
+        cookie["value"],
+        ref,
+        Reply(
+            "✅ Thông báo số 1 đã gửi xong: đã gửi 3 trên 3",
+            [Option("bc:report:1", "📊 Báo cáo gửi tin (Excel)")],
+        ),
+    )
+    await expect(progress).to_have_text(
+        "✅ Thông báo số 1 đã gửi xong: đã gửi 3 trên 3", timeout=15_000
+    )
+    await expect(progress).to_have_count(1)
+    # Its button comes right after it, before the later question.
+    order = await page.locator("#log > *").evaluate_all(
+        "els => els.map(el => el.textContent.slice(0, 12))"
+    )
+    at = next(i for i, t in enumerate(order) if t.startswith("✅"))
+    assert order[at + 1].startswith("📊 Báo cáo")
+    assert any(t.startswith("Để xem") for t in order[at + 2 :]), order
+    await expect(page.get_by_role("button", name="📊 Báo cáo gửi tin (Excel)")).to_have_count(1)

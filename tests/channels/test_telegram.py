@@ -57,6 +57,8 @@ async def bot(fake, database_url, seeded, clock) -> AsyncIterator[App]:
 async def bot_delivering(fake, database_url, seeded, clock) -> AsyncIterator[App]:
     """The bot with its delivery worker running, as `python -m bot run` has it."""
     app = build_app(settings_for(fake, database_url, delivery_enabled=True), clock=clock)
+    assert app.progress is not None
+    app.progress.interval = 0  # the test's clock stands still
     await app.start()
     yield app
     await app.stop()

@@ -408,3 +408,45 @@ async def test_failed_checks_behind_nginx_count_per_browser_address(dispatcher, 
         assert "tạm dừng" in await post({"option": "menu:status"}, guesser)
         client.session.cookie_jar.clear()
         assert "hỏi cho ai" in await post({"option": "menu:status"}, "203.0.113.9")
+
+
+async def test_a_typed_number_answers_the_message_the_bot_pushed_last(new_user, db, tmp_path):
+    """A payment message with its choices arrives in the page's inbox; "2"
+    typed then picks its second choice, not the second item of the menu the
+    page showed before; and after the answer, numbers follow the answer."""
+    from bot.channels.web import WebInbox
+    from bot.delivery import DeliveryConfig, DeliveryWorker
+    from handlers.i18n import Catalogs
+    from handlers.importing.service import run_import
+
+    user = await new_user()
+    await user.send({"command": "start"})
+    await user.tap("lang:en")
+    await user.tap("menu:status")
+    await user.tap("who:child")
+    await user.say(PHAM.national_id)
+    await user.say(BORN)
+    assert "500,000" in user.text
+    await user.tap("nav:menu")
+    assert user.labels[1] != "🔕 Turn off payment messages"  # the menu is on screen
+    path = tmp_path / "chi.csv"
+    path.write_text(
+        f"Số CCCD;Kỳ;Số tiền;Trạng thái;Ngày chi\n{PHAM.national_id};12/2026;500000;đã chi;10/12/2026\n",
+        encoding="utf-8",
+    )
+    catalogs = Catalogs()
+    await run_import(db, path, "payments", translator=catalogs.get("vi"), catalogs=catalogs)
+    worker = DeliveryWorker(db, {"web": WebInbox(db)}, DeliveryConfig(quiet=None))
+    assert await worker.run_once() == 1
+    (pushed,) = (await (await user.client.get("/api/inbox")).json())["replies"]
+    assert [o["label"] for o in pushed["options"]] == [
+        "💰 Check my allowance",
+        "🔕 Turn off payment messages",
+    ]
+    await user.say("2")
+    assert user.text.startswith("Done. I will not send you payment messages any more.")
+    # The answer's own choices count from now on.
+    await user.say("/notify")
+    assert user.text.startswith("Payment messages are off.")
+    await user.say("1")
+    assert user.text.startswith("Done. I will send you a message when a payment is made")

@@ -21,6 +21,8 @@ from tests.conftest import NOW, TU
 async def zbot(fake, database_url, seeded, clock, unused_tcp_port) -> AsyncIterator[App]:  # noqa: F811
     settings = settings_for(fake, database_url, unused_tcp_port, delivery_enabled=True)
     app = build_app(settings, clock=clock)
+    assert app.progress is not None
+    app.progress.interval = 0  # the test's clock stands still
     await app.start()
     yield app
     await app.stop()
@@ -149,3 +151,38 @@ async def test_an_officers_broadcast_reaches_zalo_users(zbot, fake, db):  # noqa
     vi = await _news(fake, "7201", "Mời bà con mang thẻ BHYT")
     en = await _news(fake, "7202", "Please bring your health-insurance card")
     assert vi.text.startswith("📣") and en.text.startswith("📣")
+    # The officer is told when it has all gone out, and "1" gets the report.
+    done = await _news(fake, "7203", "✅")
+    assert done.text == (
+        "✅ Thông báo số 1 đã gửi xong: đã gửi 2 trên 2 · đã chặn bot 0 · lỗi 0.\n\n"
+        "1. 📊 Báo cáo gửi tin (Excel)"
+    )
+    text, link = await officer.text("1", expect=2)
+    assert "Báo cáo gửi tin của thông báo số 1" in text.text
+    assert link.text.startswith("📎 broadcast-1.xlsx\nhttp://")
+
+
+async def test_a_number_typed_on_zalo_answers_the_pushed_message(zbot, fake, db, tmp_path, clock):  # noqa: F811
+    """A payment message arrives as a numbered list; "2" picks its second
+    item (turn the messages off), not the second item of the menu before."""
+    from handlers.i18n import Catalogs
+    from handlers.importing.service import run_import
+    from tests.conftest import PHAM
+
+    citizen = Person(fake, "7401")
+    await link_pham(citizen)
+    (menu,) = await citizen.text("menu")
+    assert listed(menu)[1] != "🔕 Tắt tin báo tiền trợ cấp"
+    path = tmp_path / "chi.csv"
+    path.write_text(
+        f"Số CCCD;Kỳ;Số tiền;Trạng thái;Ngày chi\n{PHAM.national_id};12/2026;500000;đã chi;10/12/2026\n",
+        encoding="utf-8",
+    )
+    catalogs = Catalogs()
+    await run_import(
+        db, path, "payments", translator=catalogs.get("vi"), catalogs=catalogs, clock=clock
+    )
+    news = await _news(fake, "7401", "Tin báo tiền trợ cấp")
+    assert listed(news) == ["💰 Kiểm tra tiền trợ cấp", "🔕 Tắt tin báo tiền trợ cấp"]
+    (answer,) = await citizen.text("2")
+    assert answer.text.startswith("Đã tắt. Tôi sẽ không nhắn tin báo tiền trợ cấp nữa.")

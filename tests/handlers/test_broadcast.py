@@ -400,3 +400,57 @@ async def test_an_english_officer_composes_in_english(dispatcher, db, seeded):
     await officer.say("send later")
     await officer.say("25/11 8:00")
     assert "Broadcast #1 will be sent at 08:00 on 25/11/2026; recipients: 1." in officer.text
+
+
+async def test_send_now_in_quiet_hours_says_when_citizens_get_it(dispatcher, db, seeded, clock):
+    await _citizens(dispatcher, db)
+    clock.now = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)  # 22:30 in Vietnam
+    officer = await _officer(dispatcher, db)
+    await _compose(officer, "all", "Mời bà con họp thôn lúc 8 giờ sáng mai.")
+    await officer.say("gửi ngay")
+    assert "Thông báo số 1 đang được gửi tới 3 người" in officer.text
+    assert (
+        "Giờ yên lặng (21:00–07:00): tin cho người dân sẽ được gửi từ 07:00 ngày 21/11/2026."
+        in officer.text
+    )
+    # In English, and for a time typed into quiet hours.
+    await officer.tap("lang:en")
+    await _compose(officer, "all", "Họp thôn.")
+    await officer.say("send later")
+    await officer.say("23:15")
+    assert "Broadcast #2 will be sent at 23:15 on 20/11/2026; recipients: 3." in officer.text
+    assert (
+        "Quiet hours (21:00–07:00): messages to citizens go out from 07:00 on 21/11/2026."
+        in officer.text
+    )
+    # In the daytime nothing is said about quiet hours.
+    await _compose(officer, "all", "Họp thôn.")
+    await officer.say("send later")
+    await officer.say("mai 9:00")
+    assert "Broadcast #3 will be sent at 09:00 on 21/11/2026" in officer.text
+    assert "Quiet hours" not in officer.text
+
+
+async def test_send_now_at_night_with_quiet_hours_off_says_nothing_of_them(db, seeded, clock):
+    from handlers.citizen import route
+    from handlers.core import Dispatcher
+    from handlers.i18n import Catalogs
+    from handlers.quiet import parse_quiet_hours
+
+    clock.now = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)  # 22:30 in Vietnam
+    dispatcher = Dispatcher(db, Catalogs(), route, clock=clock, quiet=parse_quiet_hours("off"))
+    await _citizens(dispatcher, db)
+    officer = await _officer(dispatcher, db)
+    await _compose(officer, "all", "Họp thôn.")
+    await officer.say("gửi ngay")
+    assert "Thông báo số 1 đang được gửi tới 3 người" in officer.text
+    assert "Giờ yên lặng" not in officer.text
+    # A commune's own hours: 22:00-06:00, so 22:30 is quiet until 06:00.
+    late = Dispatcher(db, Catalogs(), route, clock=clock, quiet=parse_quiet_hours("22:00-06:00"))
+    officer = Chat(late, "officer")
+    await _compose(officer, "all", "Họp thôn.")
+    await officer.say("gửi ngay")
+    assert (
+        "Giờ yên lặng (22:00–06:00): tin cho người dân sẽ được gửi từ 06:00 ngày 21/11/2026."
+        in (officer.text)
+    )
