@@ -2,7 +2,7 @@
 matplotlib and numpy (charts), openpyxl (sheets) and segno (QR codes) are
 imported when a chart, sheet or QR code is first made. Together they are
 about 50 MB of a bot process's memory, and importing them delayed the first
-message after a start by about a second."""
+message after a start by about 0.4 s."""
 
 from __future__ import annotations
 
