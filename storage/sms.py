@@ -23,6 +23,7 @@ from storage.stores import LinkStore, UserStore, _Store
 CHANNEL = "sms"
 VIA = "sms"  # links made for SMS, not by the person
 CANCELLED_SMS_OFF = "sms: SMS was turned off for the commune"
+CANCELLED_NOT_ON_FILE = "sms: the number is no longer on file for the person"
 
 
 @dataclass(frozen=True)
@@ -125,27 +126,81 @@ class SmsStore(_Store):
                 )
             ).scalars()
         )
+        # The SMS links there are now: (person, number's user, number's lookup hash).
+        existing: dict[int, list[tuple[int, str]]] = {}
+        for ben_id, user_id, identity in (
+            await self.session.execute(
+                select(LinkRow.beneficiary_id, LinkRow.user_id, UserRow.external_id)
+                .join(UserRow, UserRow.id == LinkRow.user_id)
+                .where(LinkRow.via == VIA, LinkRow.beneficiary_id.in_(in_commune))
+            )
+        ).all():
+            existing.setdefault(ben_id, []).append((user_id, identity))
         rows = await self.session.execute(
-            select(BeneficiaryRow.id, BeneficiaryRow.phone_enc, BeneficiaryRow.relative_phone_enc)
+            select(
+                BeneficiaryRow.id,
+                BeneficiaryRow.phone_enc,
+                BeneficiaryRow.relative_phone_enc,
+                BeneficiaryRow.phone_hash,
+                BeneficiaryRow.relative_phone_hash,
+            )
             .where(BeneficiaryRow.commune_code == commune_code)
             .order_by(BeneficiaryRow.id)
         )
         links = LinkStore(self.session, self.vault)
         reachable = 0
-        for ben_id, phone_enc, relative_enc in rows.all():
+        dropped: set[int] = set()  # numbers that lost a person: no longer on file
+        for ben_id, phone_enc, relative_enc, phone_hash, relative_hash in rows.all():
             if ben_id in messenger:
                 # Reached on a messenger now: no SMS as well.
                 await self.session.execute(
                     delete(LinkRow).where(LinkRow.via == VIA, LinkRow.beneficiary_id == ben_id)
                 )
                 continue
+            # A number that is no longer the person's own or relative's phone
+            # (the phone changed; numbers are given to someone else) hears
+            # nothing more about them.
+            on_file = {h for h in (phone_hash, relative_hash) if h}
+            stale = [uid for uid, identity in existing.get(ben_id, []) if identity not in on_file]
+            if stale:
+                await self.session.execute(
+                    delete(LinkRow).where(
+                        LinkRow.via == VIA,
+                        LinkRow.beneficiary_id == ben_id,
+                        LinkRow.user_id.in_(stale),
+                    )
+                )
+                dropped.update(stale)
             token, relation = (phone_enc, "self") if phone_enc else (relative_enc, "other")
             if not token:
                 continue
             user_id = await self.ensure_user(self.vault.decrypt(token), locale)
             await links.add(user_id, ben_id, relation, VIA)
             reachable += 1
+        if dropped:
+            await self._cancel_unlinked(dropped)
         return reachable
+
+    async def _cancel_unlinked(self, user_ids: set[int]) -> int:
+        """Messages still waiting for these SMS numbers are cancelled when the
+        numbers are linked to nobody any more (whom they were about is not on
+        the outbox row, and the number is no longer theirs)."""
+        still = select(LinkRow.user_id).where(LinkRow.user_id.in_(user_ids))
+        result = await self.session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.user_id.in_(user_ids),
+                OutboxRow.user_id.not_in(still),
+                OutboxRow.status == "pending",
+            )
+            .values(
+                status="cancelled",
+                last_error=CANCELLED_NOT_ON_FILE,
+                claimed_until=None,
+                claim_token=None,
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def cancel_queued(self, commune_code: str) -> int:
         """SMS turned off: the messages still waiting for the SMS numbers

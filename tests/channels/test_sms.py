@@ -479,3 +479,53 @@ async def test_the_hourly_job_reaches_people_added_after_sms_was_turned_on(db, s
         await tx.beneficiaries.add(NAM)  # an import adds Năm, who has a phone
         assert await refresh_sms_links(tx, catalogs, NOW) == 2
         assert await tx.sms.recipients("99001") == 2
+
+
+BEN_HEAD = (
+    "STT;Họ và tên;Số CCCD;Ngày sinh;Mã xã;Thôn;Đối tượng;Mức hưởng;Hình thức nhận;Ngân hàng;"
+    "Số tài khoản;Số điện thoại"
+)
+
+
+async def _import_phone(db, tmp_path, phone: str, name: str):
+    from handlers.i18n import Catalogs
+    from handlers.importing.service import run_import
+
+    path = tmp_path / name
+    path.write_text(
+        BEN_HEAD + "\n1;Nguyễn Thị Phàm;001140001234;15/03/1940;99001;Thôn Đông;người cao tuổi;"
+        f"500.000;ngân hàng;Agribank;1234000056789;{phone}\n",
+        encoding="utf-8",
+    )
+    result = await run_import(db, path, "beneficiaries", translator=Catalogs().get("vi"))
+    assert result.outcome == "applied", result
+
+
+async def test_a_changed_phone_stops_sms_to_the_old_number(bot, gateway, db, catalogs, tmp_path):
+    from handlers.sms import refresh_sms_links
+    from tests.conftest import NOW
+    from tests.handlers.test_payment_news import _import
+
+    old, new = "+84912000333", "+84912000444"
+    await _import_phone(db, tmp_path, "0912000333", "ds1.csv")
+    assert await sms_on(db) == 1
+    async with db.transaction() as tx:
+        old_id = await tx.sms.ensure_user(old, "vi")
+        await tx.outbox.enqueue(key="o:1", user_id=old_id, kind="test", text="Tin", now=NOW)
+    # The same citizen ID with a new phone; the number 0912000333 may go to someone else.
+    await _import_phone(db, tmp_path, "0912000444", "ds2.csv")
+    async with db.transaction() as tx:  # at once, not only at the next hourly job
+        assert await tx.sms.recipients("99001") == 1
+        assert await tx.sms.commune_of(tx.sms.identity(old)) is None
+        [waiting] = await tx.outbox.for_user(old_id)
+    async with db.transaction() as tx:
+        assert await refresh_sms_links(tx, catalogs, NOW) == 1
+        assert await tx.sms.recipients("99001") == 1
+    assert waiting.status == "cancelled"  # queued for the old number: never sent
+    summary = await _import(db, tmp_path, "001140001234;12/2026;500000;hoàn trả;;sai số\n")
+    assert summary.notified == 1
+    counts = await drain(DeliveryWorker(db, {"sms": bot.sms}, _config()), db)
+    assert counts == {"sent": 1, "cancelled": 1}  # the news, and what waited for the old one
+    assert gateway.to(old) == []
+    [news] = gateway.to(new)
+    assert "Nguyen Thi Pham" in news and "sai so" in news
