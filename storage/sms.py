@@ -4,7 +4,7 @@ and each commune's SMS switch and monthly budget."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -76,7 +76,10 @@ class SmsStore(_Store):
 
     async def count_actions(self, user_id: int, action: str, since: datetime) -> int:
         """How many ``action`` audit entries this user has since ``since``
-        (status requests by SMS, for the daily limit)."""
+        (status requests by SMS, for the daily limit). ``since`` may be in any
+        time zone: it is compared in UTC, as times are stored (SQLite keeps
+        them as text)."""
+        since = since.astimezone(UTC)
         return int(
             (
                 await self.session.execute(

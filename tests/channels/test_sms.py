@@ -529,3 +529,25 @@ async def test_a_changed_phone_stops_sms_to_the_old_number(bot, gateway, db, cat
     assert gateway.to(old) == []
     [news] = gateway.to(new)
     assert "Nguyen Thi Pham" in news and "sai so" in news
+
+
+async def test_the_daily_limit_holds_in_the_small_hours_vietnam_time(
+    gateway, database_url, seeded, clock, unused_tcp_port
+):
+    from datetime import UTC, datetime
+
+    clock.now = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)  # 02:00 on the 21st in Vietnam
+    app = build_app(
+        settings_for(gateway, database_url, unused_tcp_port, sms_answers_per_day=2), clock=clock
+    )
+    await app.start()
+    try:
+        for _ in range(4):
+            await text_in(app, PHAM_PHONE, "tc")
+    finally:
+        await app.stop()
+    assert gateway.to(PHAM_PHONE) == [
+        PAID_VI,
+        PAID_VI,
+        "So nay da duoc tra loi 2 lan hom nay. Ong/Ba vui long nhan lai vao ngay mai.",
+    ]
