@@ -98,12 +98,17 @@ class SmsStore(_Store):
             return None
         return SmsSettings(row.code, bool(row.sms_enabled), row.sms_budget)
 
-    async def configure(self, commune_code: str, enabled: bool, budget: int | None) -> bool:
-        """Turn SMS on or off for a commune; False when there is no such commune."""
+    async def configure(
+        self, commune_code: str, enabled: bool, budget: int | None, *, keep_budget: bool = False
+    ) -> bool:
+        """Turn SMS on or off for a commune and set its monthly budget (None:
+        no limit), or leave the budget as it is with ``keep_budget``; False
+        when there is no such commune."""
+        values: dict[str, object] = {"sms_enabled": enabled}
+        if not keep_budget:
+            values["sms_budget"] = budget
         result = await self.session.execute(
-            update(CommuneRow)
-            .where(CommuneRow.code == commune_code)
-            .values(sms_enabled=enabled, sms_budget=budget)
+            update(CommuneRow).where(CommuneRow.code == commune_code).values(**values)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -410,6 +410,9 @@ class _Inbox:
 
 
 async def test_commune_sms_from_the_command_line(seeded, db, database_url, tmp_path):
+    from datetime import datetime
+
+    from handlers.core import VN_TZ
     from tests.bot.test_import_cli import _bot
     from tests.conftest import NOW
 
@@ -417,21 +420,44 @@ async def test_commune_sms_from_the_command_line(seeded, db, database_url, tmp_p
     assert missing.returncode == 1
     done = _bot(["commune", "sms", "99001", "on", "--budget", "500"], database_url, tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "1 người" in done.stdout and "500" in done.stdout
+    assert done.stdout.splitlines() == [
+        "Đã bật gửi SMS cho xã 99001; số người nhận được tin qua SMS: 1.",
+        "Ngân sách SMS mỗi tháng: 500 tin; tháng này đã dùng: 0.",
+    ]
     async with db.transaction() as tx:
         settings = await tx.sms.settings("99001")
         assert settings is not None and settings.enabled and settings.budget == 500
         assert await tx.sms.recipients("99001") == 1
+        # The command counts the month it runs in (Vietnam time).
+        await tx.sms.add_usage("99001", datetime.now(VN_TZ).strftime("%Y-%m"), 7)
+    # Run again after an import, without --budget: the budget stays.
+    again = _bot(["commune", "sms", "99001", "on"], database_url, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "Ngân sách SMS mỗi tháng: 500 tin; tháng này đã dùng: 7." in again.stdout
     async with db.transaction() as tx:
+        settings = await tx.sms.settings("99001")
+        assert settings is not None and settings.budget == 500
         user_id = await tx.sms.ensure_user(PHAM_PHONE, "vi")
         await tx.outbox.enqueue(key="w:1", user_id=user_id, kind="test", text="Tin", now=NOW)
     off = _bot(["commune", "sms", "99001", "off"], database_url, tmp_path)
     assert off.returncode == 0
-    assert "Đã tắt SMS cho xã 99001; 1 tin SMS đang chờ gửi đã bị hủy." in off.stdout
+    assert off.stdout.splitlines() == [
+        "Đã tắt SMS cho xã 99001; số tin SMS đang chờ gửi đã bị hủy: 1.",
+        "Ngân sách SMS mỗi tháng: 500 tin; tháng này đã dùng: 7.",
+    ]
     async with db.transaction() as tx:
         assert await tx.sms.recipients("99001") == 0
         [row] = await tx.outbox.for_user(user_id)
         assert row.status == "cancelled"
+        settings = await tx.sms.settings("99001")
+        assert settings is not None and not settings.enabled and settings.budget == 500
+    # --no-budget takes the limit away.
+    unlimited = _bot(["commune", "sms", "99001", "on", "--no-budget"], database_url, tmp_path)
+    assert unlimited.returncode == 0, unlimited.stderr
+    assert "Ngân sách SMS mỗi tháng: không giới hạn; tháng này đã dùng: 7." in unlimited.stdout
+    async with db.transaction() as tx:
+        settings = await tx.sms.settings("99001")
+        assert settings is not None and settings.enabled and settings.budget is None
 
 
 async def test_broadcast_preview_shows_sms_recipients_and_segments(bot, gateway, db):
