@@ -4,8 +4,8 @@
   this month's allowance status of every beneficiary whose own or
   relative's phone this number is; a number not on file gets a short answer
   that reveals nothing. Each answer is one short SMS (:mod:`handlers.sms_forms`).
-- ``TU CHOI`` / ``STOP``: no more SMS to this number until ``DONG Y`` /
-  ``START``.
+- ``TU CHOI`` / ``STOP`` (also "khong dong y"): no more SMS to this number
+  until ``DONG Y`` / ``START``, typed as the whole text.
 - ``EN`` / ``VI``: the number's language.
 - Anything else: what can be texted.
 
@@ -37,7 +37,10 @@ ANSWER = "sms.answer"  # audit action: an incoming SMS answered (the daily limit
 # without spaces ("trocap"), or when it holds one (a typo allowed in words
 # of four letters or more) and has at most :data:`FUZZY_WORDS` words -- but a
 # language only when it is the one word typed ("vì sao chưa có tiền" asks
-# for the allowance, it does not choose Vietnamese).
+# for the allowance, it does not choose Vietnamese), and opting back in only
+# when the keyword is the whole text (:data:`STRICT`): "stat" is not START.
+# Opting out is read generously, and a negated opt-in ("không đồng ý") is an
+# opt-out (:data:`NEGATIONS`).
 INTENTS: dict[str, list[str]] = {
     "stop": ["tu choi", "stop"],
     "start": ["dong y", "start"],
@@ -47,6 +50,8 @@ INTENTS: dict[str, list[str]] = {
 }
 
 FUZZY_WORDS = 6  # "tien thang nay ve chua"
+STRICT = ("start",)  # only the keyword itself, any case, with or without diacritics
+NEGATIONS = frozenset({"khong", "ko", "k", "kg", "kh", "hong", "chua", "not", "no", "dont", "don"})
 LANGUAGES = ("en", "vi")
 
 MSG_HELP = _(
@@ -115,11 +120,24 @@ def intent(text: str) -> str | None:
     for name, phrases in INTENTS.items():
         if key in phrases or squashed in {p.replace(" ", "") for p in phrases}:
             return name
+    if _negated_opt_in(typed):
+        return "stop"  # "không đồng ý (nhận tin)": the person does not agree
+    generous = {k: v for k, v in INTENTS.items() if k not in STRICT}
     if len(typed) == 1:
-        return best_intent(key, INTENTS)
+        return best_intent(key, generous)
     if 1 < len(typed) <= FUZZY_WORDS:
-        return best_intent(key, {k: v for k, v in INTENTS.items() if k not in LANGUAGES})
+        return best_intent(key, {k: v for k, v in generous.items() if k not in LANGUAGES})
     return None
+
+
+def _negated_opt_in(typed: list[str]) -> bool:
+    """An opt-in keyword right after a negation: "khong dong y", "ko start"."""
+    for phrase in INTENTS["start"]:
+        size = len(phrase.split())
+        for i in range(1, len(typed) - size + 1):
+            if " ".join(typed[i : i + size]) == phrase and typed[i - 1] in NEGATIONS:
+                return True
+    return False
 
 
 def day_start(ctx: Context) -> datetime:

@@ -101,6 +101,38 @@ async def test_opt_out_however_it_is_typed(bot, gateway, db, typed):
         assert not await tx.sms.opted_out(await tx.sms.ensure_user(PHAM_PHONE, "vi"))
 
 
+@pytest.mark.parametrize(
+    "typed", ["KHONG DONG Y", "khong dong y nhan tin", "Không đồng ý.", "stat"]
+)
+async def test_a_negated_or_mistyped_opt_in_does_not_turn_sms_back_on(bot, gateway, db, typed):
+    await text_in(bot, PHAM_PHONE, "TU CHOI")
+    await text_in(bot, PHAM_PHONE, typed)
+    async with db.transaction() as tx:
+        assert await tx.sms.opted_out(await tx.sms.ensure_user(PHAM_PHONE, "vi"))
+    assert not any("se nhan lai" in text for text in gateway.to(PHAM_PHONE))
+
+
+@pytest.mark.parametrize("typed", ["KHONG DONG Y", "khong dong y nhan tin", "ko đồng ý"])
+async def test_not_agreeing_is_an_opt_out(bot, gateway, db, typed):
+    await text_in(bot, PHAM_PHONE, typed)
+    assert gateway.to(PHAM_PHONE) == [
+        "Ong/Ba se khong nhan tin nhan tu dich vu tro cap nua. Nhan DONG Y de nhan lai."
+    ]
+    async with db.transaction() as tx:
+        assert await tx.sms.opted_out(await tx.sms.ensure_user(PHAM_PHONE, "vi"))
+
+
+@pytest.mark.parametrize("typed", ["Đồng ý", "ĐỒNG Ý", "dong y.", "DongY", "START", "start!"])
+async def test_opt_in_is_the_keyword_itself(bot, gateway, db, typed):
+    await text_in(bot, PHAM_PHONE, "stop")
+    await text_in(bot, PHAM_PHONE, typed)
+    async with db.transaction() as tx:
+        assert not await tx.sms.opted_out(await tx.sms.ensure_user(PHAM_PHONE, "vi"))
+    assert gateway.to(PHAM_PHONE)[-1] == (
+        "Ong/Ba se nhan lai tin nhan tu dich vu tro cap. Nhan TU CHOI de dung."
+    )
+
+
 # ---------------------------------------------------------------- short forms
 
 
