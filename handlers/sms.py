@@ -10,7 +10,8 @@
 - Anything else: what can be texted.
 
 At most ``Limits.sms_answers_per_day`` answers a day (Vietnam time) per
-number, then one short notice, then nothing until the next day.
+number, then one short notice, then nothing until the next day -- but
+``TU CHOI`` / ``STOP`` is always done (confirmed in place of the notice).
 
 The SMS channel's identity is the lookup hash of the E.164 phone number (the
 phone itself is kept encrypted); the channel strips
@@ -154,18 +155,21 @@ async def claim(ctx: Context) -> bool:
         return False
     answered = await ctx.tx.sms.count_actions(ctx.user.id, ANSWER, day_start(ctx))
     limit = ctx.limits.sms_answers_per_day
+    wanted = intent(ctx.incoming.text or "")
     if answered >= limit:
+        if wanted == "stop":
+            # An opt-out is always honoured; confirmed in place of the day's
+            # notice, past it silently.
+            await _opt_out(ctx)
         if answered == limit:
             await ctx.tx.audit.write(ANSWER, user_id=ctx.user.id, at=ctx.now, notice=True)
-            ctx.say(ctx._(MSG_LIMIT, count=limit))
+            ctx.say(ctx._(MSG_STOPPED if wanted == "stop" else MSG_LIMIT, count=limit))
         else:
             ctx.say("")  # nothing is sent
         return True
     await ctx.tx.audit.write(ANSWER, user_id=ctx.user.id, at=ctx.now)
-    wanted = intent(ctx.incoming.text or "")
     if wanted == "stop":
-        await ctx.tx.sms.set_opt_out(ctx.user.id, ctx.now)
-        await ctx.tx.audit.write("sms.opt_out", user_id=ctx.user.id, at=ctx.now)
+        await _opt_out(ctx)
         ctx.say(ctx._(MSG_STOPPED))
     elif wanted == "start":
         await ctx.tx.sms.set_opt_out(ctx.user.id, None)
@@ -181,6 +185,11 @@ async def claim(ctx: Context) -> bool:
     else:
         ctx.say(ctx._(MSG_HELP))
     return True
+
+
+async def _opt_out(ctx: Context) -> None:
+    await ctx.tx.sms.set_opt_out(ctx.user.id, ctx.now)
+    await ctx.tx.audit.write("sms.opt_out", user_id=ctx.user.id, at=ctx.now)
 
 
 async def _status(ctx: Context) -> None:

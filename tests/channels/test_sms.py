@@ -138,8 +138,10 @@ async def test_answers_are_limited_to_ten_a_day_per_number(bot, gateway, clock):
     assert len(gateway.to(PHAM_PHONE)) == 11
     async with bot.db.transaction() as tx:
         user = await tx.users.get(await tx.sms.ensure_user(PHAM_PHONE, "vi"))
-        assert user is not None and user.locale == "vi"  # nothing done past the limit
-        assert not await tx.sms.opted_out(user.id)
+        assert user is not None and user.locale == "vi"  # nothing else done past the limit
+        # ... but an opt-out is always honoured (without an answer past the limit).
+        assert await tx.sms.opted_out(user.id)
+        await tx.sms.set_opt_out(user.id, None)
     # Another number is not held back; the next day (Vietnam time) starts again.
     await text_in(bot, PHAM_RELATIVE, "tc")
     assert gateway.to(PHAM_RELATIVE) == [PAID_VI]
@@ -163,6 +165,27 @@ async def test_the_daily_limit_is_a_setting(gateway, database_url, seeded, clock
         PAID_VI,
         "So nay da duoc tra loi 2 lan hom nay. Ong/Ba vui long nhan lai vao ngay mai.",
     ]
+
+
+async def test_stop_at_the_limit_is_confirmed_instead_of_the_notice(
+    gateway, database_url, seeded, clock, unused_tcp_port, db
+):
+    app = build_app(
+        settings_for(gateway, database_url, unused_tcp_port, sms_answers_per_day=1), clock=clock
+    )
+    await app.start()
+    try:
+        await text_in(app, PHAM_PHONE, "tc")
+        await text_in(app, PHAM_PHONE, "Từ chối")
+        await text_in(app, PHAM_PHONE, "stop")
+    finally:
+        await app.stop()
+    assert gateway.to(PHAM_PHONE) == [
+        PAID_VI,
+        "Ong/Ba se khong nhan tin nhan tu dich vu tro cap nua. Nhan DONG Y de nhan lai.",
+    ]
+    async with db.transaction() as tx:
+        assert await tx.sms.opted_out(await tx.sms.ensure_user(PHAM_PHONE, "vi"))
 
 
 async def test_a_wrong_or_missing_secret_is_refused(bot, gateway):
