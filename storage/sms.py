@@ -351,6 +351,20 @@ class SmsStore(_Store):
                 out[locale] = out.get(locale, 0) + int(count)
         return out
 
+    async def opted_out_of(self, user_ids: list[int]) -> set[int]:
+        """Those of these users that are SMS numbers that texted TU CHOI."""
+        out: set[int] = set()
+        for start in range(0, len(user_ids), 500):
+            rows = await self.session.execute(
+                select(UserRow.id).where(
+                    UserRow.id.in_(user_ids[start : start + 500]),
+                    UserRow.channel == CHANNEL,
+                    UserRow.sms_opt_out_at.is_not(None),
+                )
+            )
+            out.update(rows.scalars())
+        return out
+
     async def enabled_communes(self) -> list[str]:
         rows = await self.session.execute(
             select(CommuneRow.code)
