@@ -163,7 +163,8 @@ async def claim(ctx: Context) -> bool:
             await _opt_out(ctx)
         if answered == limit:
             await ctx.tx.audit.write(ANSWER, user_id=ctx.user.id, at=ctx.now, notice=True)
-            ctx.say(ctx._(MSG_STOPPED if wanted == "stop" else MSG_LIMIT, count=limit))
+            notice = MSG_STOPPED if wanted == "stop" else MSG_LIMIT
+            ctx.say(ctx._(notice, count=limit))
         else:
             ctx.say("")  # nothing is sent
         return True
