@@ -62,7 +62,9 @@ MSG_HELP = _(
 MSG_UNKNOWN = _(
     "This phone number cannot get allowance information by SMS. Please contact the commune officer."
 )
-MSG_LIMIT = _("This number has had {count} answers today. Please text again tomorrow.")
+MSG_LIMIT = _(
+    "This number has reached today's limit of answers ({count}). Please text again tomorrow."
+)
 MSG_STOPPED = _(
     "You will no longer get SMS from the allowance service. Text DONG Y to get them again."
 )

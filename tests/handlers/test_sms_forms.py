@@ -111,6 +111,13 @@ def test_answers_by_sms_fit_one_sms(locale):
     one_segment(t.gettext(sms.MSG_LANGUAGE))
 
 
+def test_the_limit_notice_reads_well_for_one_answer():
+    en = Catalogs().get("en")
+    assert en.gettext(sms.MSG_LIMIT, count=1) == (
+        "This number has reached today's limit of answers (1). Please text again tomorrow."
+    )
+
+
 def test_the_short_forms_read_well():
     vi, en = Catalogs().get("vi"), Catalogs().get("en")
     paid = payment("paid", "bank", 500_000, None)
