@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +114,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     sms.add_argument("code", help="official commune code")
     sms.add_argument("switch", choices=["on", "off"])
-    sms.add_argument("--budget", type=int, help="SMS segments a month at most (default: no limit)")
+    budget = sms.add_mutually_exclusive_group()
+    budget.add_argument(
+        "--budget",
+        type=int,
+        help="SMS segments a month at most (without it the commune's budget stays as it is; "
+        "none at first)",
+    )
+    budget.add_argument(
+        "--no-budget", action="store_true", help="take the commune's monthly limit away"
+    )
     off = sub.add_parser("officer", help="commune officers")
     offsub = off.add_subparsers(dest="officer_command", required=True, metavar="OFFICER_COMMAND")
     oadd = offsub.add_parser(
@@ -277,7 +287,10 @@ async def _save_commune(tx: Any, args: argparse.Namespace, t: Any) -> tuple[Any,
 
 async def _commune_sms(args: argparse.Namespace) -> int:
     """Turn SMS on or off for a commune and link its people with a phone on
-    file and no messenger to SMS (run again after an import to add new ones)."""
+    file and no messenger to SMS (run again after an import to add new ones).
+    The monthly budget stays as it is unless ``--budget`` or ``--no-budget``
+    is given."""
+    from handlers.core import VN_TZ
     from storage import Database, Vault
 
     if args.budget is not None and args.budget < 0:
@@ -286,30 +299,24 @@ async def _commune_sms(args: argparse.Namespace) -> int:
     t = Catalogs(default=settings.default_locale).get(None)
     code = args.code.strip()
     on = args.switch == "on"
+    keep = args.budget is None and not args.no_budget
+    period = datetime.now(VN_TZ).strftime("%Y-%m")
     db = Database(settings.database_url, Vault(settings.secret_key))
     try:
         await db.upgrade()
         async with db.transaction() as tx:
-            if not await tx.sms.configure(code, on, args.budget):
+            if not await tx.sms.configure(code, on, args.budget, keep_budget=keep):
                 return _fail(t.gettext(_("There is no commune {code}."), code=code))
             cancelled = 0 if on else await tx.sms.cancel_queued(code)
             reachable = await tx.sms.sync_links(code, on, settings.default_locale)
+            stored = await tx.sms.settings(code)
+            used = await tx.sms.used(code, period)
     finally:
         await db.dispose()
-    if not on:
+    if on:
         print(
             t.gettext(
-                _("SMS for commune {code} is off; {count} SMS still waiting were cancelled."),
-                code=code,
-                count=cancelled,
-            )
-        )
-    elif args.budget is None:
-        print(
-            t.gettext(
-                _(
-                    "SMS for commune {code} is on: {count} people reachable by SMS, no monthly limit."
-                ),
+                _("SMS for commune {code} is on; people reachable by SMS: {count}."),
                 code=code,
                 count=reachable,
             )
@@ -317,13 +324,20 @@ async def _commune_sms(args: argparse.Namespace) -> int:
     else:
         print(
             t.gettext(
-                _(
-                    "SMS for commune {code} is on: {count} people reachable by SMS, at most "
-                    "{budget} SMS a month."
-                ),
+                _("SMS for commune {code} is off; SMS still waiting that were cancelled: {count}."),
                 code=code,
-                count=reachable,
-                budget=args.budget,
+                count=cancelled,
+            )
+        )
+    budget = stored.budget if stored is not None else None
+    if budget is None:
+        print(t.gettext(_("Monthly SMS budget: no limit; used this month: {used}."), used=used))
+    else:
+        print(
+            t.gettext(
+                _("Monthly SMS budget: {budget} SMS; used this month: {used}."),
+                budget=budget,
+                used=used,
             )
         )
     return 0

@@ -116,6 +116,8 @@ class App:
             states["zalo"] = self.zalo.state
         if self.settings.web_enabled:
             states["web"] = "running" if self._runner is not None else "stopped"
+        if self.sms is not None:
+            states["sms"] = self.sms.state
         return states
 
     async def _outbox_depth(self) -> int | None:

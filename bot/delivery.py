@@ -16,6 +16,8 @@ What a channel answers decides what happens to a row (``bot.channels.base``):
   up to ``max_attempts``, then "failed" with the reason;
 - ``Unreachable`` (403, blocked, chat gone): the person is marked unreachable
   and their pending rows "blocked" until they write again;
+- an SMS number that texted TU CHOI: its pending rows are "cancelled" (it
+  opted out; it did not block anything, and can text DONG Y);
 - ``Rejected`` (400): "failed" at once.
 
 Quiet hours: due messages to anyone but officers wait for the morning.
@@ -39,6 +41,8 @@ from storage import Database
 from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
+
+OPTED_OUT = "sms: the number texted TU CHOI (opted out)"
 
 
 @dataclass(frozen=True)
@@ -320,6 +324,9 @@ class DeliveryWorker:
         if first.unreachable:
             await self._block(first, "unreachable")
             return
+        if first.opted_out:
+            await self._opted_out(first)
+            return
         sender = self.senders[first.channel]
         limiter = self.limiter(first.channel)
         for i, row in enumerate(rows):
@@ -408,6 +415,12 @@ class DeliveryWorker:
         async with self.db.transaction() as tx:
             for row in rows:
                 await tx.outbox.retry(row.id, row.token, at=self.clock(), error=None, count=False)
+
+    async def _opted_out(self, row: Claimed) -> None:
+        async with self.db.transaction() as tx:
+            cancelled = await tx.outbox.cancel_opted_out(row.user_id, OPTED_OUT)
+        self._outcome(row, "cancelled")
+        log.info("delivery: an SMS number opted out; %d message(s) cancelled", cancelled)
 
     async def _block(self, row: Claimed, reason: str) -> None:
         async with self.db.transaction() as tx:

@@ -4,7 +4,7 @@ process-global one), served at ``/metrics``.
 - ``allowance_bot_updates_total`` / ``allowance_bot_update_seconds``: messages
   handled and how long each took, by channel;
 - ``allowance_bot_sends_total``: proactive sends by channel and result
-  (sent, retry, failed, blocked);
+  (sent, retry, failed, blocked, cancelled);
 - ``allowance_bot_outbox_pending``: messages waiting to be sent, counted in
   the database when scraped.
 """
@@ -44,7 +44,7 @@ class Metrics:
         )
         self.sends = Counter(
             "allowance_bot_sends",
-            "Proactive sends by channel and result (sent, retry, failed, blocked).",
+            "Proactive sends by channel and result (sent, retry, failed, blocked, cancelled).",
             ["channel", "result"],
             registry=self.registry,
         )

@@ -401,7 +401,16 @@ async def _reach(ctx: Context) -> Reach | None:
     query = AUDIENCES.get(data.get("audience", ""))
     if query is None:
         return None
-    return await query(ctx, data["commune"], data)
+    reach = await query(ctx, data["commune"], data)
+    if reach is None:
+        return None
+    # SMS numbers that texted TU CHOI get nothing: not counted, not queued.
+    stopped = await ctx.tx.sms.opted_out_of(reach.user_ids)
+    if stopped:
+        reach = Reach(
+            [u for u in reach.user_ids if u not in stopped], reach.people, reach.unreachable
+        )
+    return reach
 
 
 async def _sms_cost(ctx: Context, user_ids: list[int], data: dict, commune: Commune) -> list[str]:  # type: ignore[type-arg]

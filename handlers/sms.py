@@ -4,13 +4,14 @@
   this month's allowance status of every beneficiary whose own or
   relative's phone this number is; a number not on file gets a short answer
   that reveals nothing. Each answer is one short SMS (:mod:`handlers.sms_forms`).
-- ``TU CHOI`` / ``STOP``: no more SMS to this number until ``DONG Y`` /
-  ``START``.
+- ``TU CHOI`` / ``STOP`` (also "khong dong y"): no more SMS to this number
+  until ``DONG Y`` / ``START``, typed as the whole text.
 - ``EN`` / ``VI``: the number's language.
 - Anything else: what can be texted.
 
 At most ``Limits.sms_answers_per_day`` answers a day (Vietnam time) per
-number, then one short notice, then nothing until the next day.
+number, then one short notice, then nothing until the next day -- but
+``TU CHOI`` / ``STOP`` is always done (confirmed in place of the notice).
 
 The SMS channel's identity is the lookup hash of the E.164 phone number (the
 phone itself is kept encrypted); the channel strips
@@ -37,7 +38,10 @@ ANSWER = "sms.answer"  # audit action: an incoming SMS answered (the daily limit
 # without spaces ("trocap"), or when it holds one (a typo allowed in words
 # of four letters or more) and has at most :data:`FUZZY_WORDS` words -- but a
 # language only when it is the one word typed ("vì sao chưa có tiền" asks
-# for the allowance, it does not choose Vietnamese).
+# for the allowance, it does not choose Vietnamese), and opting back in only
+# when the keyword is the whole text (:data:`STRICT`): "stat" is not START.
+# Opting out is read generously, and a negated opt-in ("không đồng ý") is an
+# opt-out (:data:`NEGATIONS`).
 INTENTS: dict[str, list[str]] = {
     "stop": ["tu choi", "stop"],
     "start": ["dong y", "start"],
@@ -47,6 +51,8 @@ INTENTS: dict[str, list[str]] = {
 }
 
 FUZZY_WORDS = 6  # "tien thang nay ve chua"
+STRICT = ("start",)  # only the keyword itself, any case, with or without diacritics
+NEGATIONS = frozenset({"khong", "ko", "k", "kg", "kh", "hong", "chua", "not", "no", "dont", "don"})
 LANGUAGES = ("en", "vi")
 
 MSG_HELP = _(
@@ -56,7 +62,9 @@ MSG_HELP = _(
 MSG_UNKNOWN = _(
     "This phone number cannot get allowance information by SMS. Please contact the commune officer."
 )
-MSG_LIMIT = _("This number has had {count} answers today. Please text again tomorrow.")
+MSG_LIMIT = _(
+    "This number has reached today's limit of answers ({count}). Please text again tomorrow."
+)
 MSG_STOPPED = _(
     "You will no longer get SMS from the allowance service. Text DONG Y to get them again."
 )
@@ -115,11 +123,24 @@ def intent(text: str) -> str | None:
     for name, phrases in INTENTS.items():
         if key in phrases or squashed in {p.replace(" ", "") for p in phrases}:
             return name
+    if _negated_opt_in(typed):
+        return "stop"  # "không đồng ý (nhận tin)": the person does not agree
+    generous = {k: v for k, v in INTENTS.items() if k not in STRICT}
     if len(typed) == 1:
-        return best_intent(key, INTENTS)
+        return best_intent(key, generous)
     if 1 < len(typed) <= FUZZY_WORDS:
-        return best_intent(key, {k: v for k, v in INTENTS.items() if k not in LANGUAGES})
+        return best_intent(key, {k: v for k, v in generous.items() if k not in LANGUAGES})
     return None
+
+
+def _negated_opt_in(typed: list[str]) -> bool:
+    """An opt-in keyword right after a negation: "khong dong y", "ko start"."""
+    for phrase in INTENTS["start"]:
+        size = len(phrase.split())
+        for i in range(1, len(typed) - size + 1):
+            if " ".join(typed[i : i + size]) == phrase and typed[i - 1] in NEGATIONS:
+                return True
+    return False
 
 
 def day_start(ctx: Context) -> datetime:
@@ -136,18 +157,22 @@ async def claim(ctx: Context) -> bool:
         return False
     answered = await ctx.tx.sms.count_actions(ctx.user.id, ANSWER, day_start(ctx))
     limit = ctx.limits.sms_answers_per_day
+    wanted = intent(ctx.incoming.text or "")
     if answered >= limit:
+        if wanted == "stop":
+            # An opt-out is always honoured; confirmed in place of the day's
+            # notice, past it silently.
+            await _opt_out(ctx)
         if answered == limit:
             await ctx.tx.audit.write(ANSWER, user_id=ctx.user.id, at=ctx.now, notice=True)
-            ctx.say(ctx._(MSG_LIMIT, count=limit))
+            notice = MSG_STOPPED if wanted == "stop" else MSG_LIMIT
+            ctx.say(ctx._(notice, count=limit))
         else:
             ctx.say("")  # nothing is sent
         return True
     await ctx.tx.audit.write(ANSWER, user_id=ctx.user.id, at=ctx.now)
-    wanted = intent(ctx.incoming.text or "")
     if wanted == "stop":
-        await ctx.tx.sms.set_opt_out(ctx.user.id, ctx.now)
-        await ctx.tx.audit.write("sms.opt_out", user_id=ctx.user.id, at=ctx.now)
+        await _opt_out(ctx)
         ctx.say(ctx._(MSG_STOPPED))
     elif wanted == "start":
         await ctx.tx.sms.set_opt_out(ctx.user.id, None)
@@ -163,6 +188,11 @@ async def claim(ctx: Context) -> bool:
     else:
         ctx.say(ctx._(MSG_HELP))
     return True
+
+
+async def _opt_out(ctx: Context) -> None:
+    await ctx.tx.sms.set_opt_out(ctx.user.id, ctx.now)
+    await ctx.tx.audit.write("sms.opt_out", user_id=ctx.user.id, at=ctx.now)
 
 
 async def _status(ctx: Context) -> None:

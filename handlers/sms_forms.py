@@ -5,7 +5,8 @@ language.
 Every form is a whole sentence with named placeholders. When a long name, a
 long commune name or a long reason would make it longer than one segment,
 the form is tried again with shorter parts (the name's initials and the
-given name, a cut reason); as a last resort the plain text is cut.
+given name first, then a reason cut at a word, with "…"); as a last resort
+the plain text is cut.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ SMS_HI_EXPIRY = _(
 )
 SMS_BROADCAST = _("Message from {commune}:\n{text}")
 
-REASON_CUTS = (30, 15)  # characters of a payment's reason kept when the form is too long
+ELLIPSIS = "…"  # after a cut reason
 SEGMENT = 160
 
 
@@ -117,6 +118,14 @@ def cut(text: str, limit: int) -> str:
     return head.rstrip(",;:. ")
 
 
+def shorter(reason: str) -> Iterator[str]:
+    """The reason cut at each word, longest first, down to its first word,
+    each with "…" (written "..." without diacritics)."""
+    parts = reason.split()
+    for n in range(len(parts) - 1, 0, -1):
+        yield " ".join(parts[:n]).rstrip(",;:. ") + ELLIPSIS
+
+
 def contact(t: Translator, commune: Commune | None) -> str:
     if commune and commune.officer_phone:
         return commune.officer_phone
@@ -137,12 +146,14 @@ def status(
     month = t.period(period)
 
     def variants() -> Iterator[str]:
-        reasons: list[str | None] = [None]
-        if p is not None and p.note:
-            reasons = [p.note, *(cut(p.note, n) for n in REASON_CUTS)]
-        for name in names(ben.full_name):  # the name whole as long as it can be
-            for reason in reasons:
-                yield _status(t, ben, p, month, day, commune, today, name, reason)
+        # The reason whole with the name whole, then with its initials; only
+        # then the reason cut, a word at a time, with the shortest name.
+        every = names(ben.full_name)
+        note = p.note if p is not None and p.note else None
+        for name in every:
+            yield _status(t, ben, p, month, day, commune, today, name, note)
+        for reason in shorter(note) if note else []:
+            yield _status(t, ben, p, month, day, commune, today, every[-1], reason)
 
     return first_fit(variants())
 
@@ -182,9 +193,9 @@ def _status(
             return t.gettext(SMS_PENDING_POST, **f)
         late = today.day > day + 2
         return t.gettext(SMS_LATE if late else SMS_PENDING, **f)
-    if p.status == "failed":
-        return t.gettext(SMS_FAILED, **f)
-    return t.gettext(SMS_RETURNED, **f)
+    text = t.gettext(SMS_FAILED if p.status == "failed" else SMS_RETURNED, **f)
+    # A cut reason ends the sentence with its "…": no full stop after it.
+    return text.replace(ELLIPSIS + ".", ELLIPSIS) if reason and reason.endswith(ELLIPSIS) else text
 
 
 def payday(

@@ -58,6 +58,8 @@ class Claimed:
     channel: str
     external_id: str
     unreachable: bool
+    # An SMS number that texted TU CHOI: nothing goes to it (not blocked).
+    opted_out: bool = False
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -244,8 +246,8 @@ class OutboxStore(_Store):
                 attempts=r.attempts,
                 channel=r.channel,
                 external_id=r.external_id,
-                # A number that texted STOP is held back like a blocked chat.
-                unreachable=r.unreachable_at is not None or r.sms_opt_out_at is not None,
+                unreachable=r.unreachable_at is not None,
+                opted_out=r.sms_opt_out_at is not None,
             )
             for r in rows
         ]
@@ -302,6 +304,19 @@ class OutboxStore(_Store):
             update(_OUTBOX)
             .where(_OUTBOX.c.user_id == user_id, _OUTBOX.c.status == "pending")
             .values(status="blocked", last_error=error[:300], claimed_until=None, claim_token=None)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def cancel_opted_out(self, user_id: int, error: str) -> int:
+        """An SMS number texted TU CHOI: every pending message to it is
+        cancelled (never sent), the number is not marked unreachable (it can
+        text DONG Y). Returns how many."""
+        result = await self.session.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.user_id == user_id, _OUTBOX.c.status == "pending")
+            .values(
+                status="cancelled", last_error=error[:300], claimed_until=None, claim_token=None
+            )
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

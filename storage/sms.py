@@ -4,7 +4,7 @@ and each commune's SMS switch and monthly budget."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,6 +23,7 @@ from storage.stores import LinkStore, UserStore, _Store
 CHANNEL = "sms"
 VIA = "sms"  # links made for SMS, not by the person
 CANCELLED_SMS_OFF = "sms: SMS was turned off for the commune"
+CANCELLED_NOT_ON_FILE = "sms: the number is no longer on file for the person"
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,10 @@ class SmsStore(_Store):
 
     async def count_actions(self, user_id: int, action: str, since: datetime) -> int:
         """How many ``action`` audit entries this user has since ``since``
-        (status requests by SMS, for the daily limit)."""
+        (status requests by SMS, for the daily limit). ``since`` may be in any
+        time zone: it is compared in UTC, as times are stored (SQLite keeps
+        them as text)."""
+        since = since.astimezone(UTC)
         return int(
             (
                 await self.session.execute(
@@ -94,12 +98,17 @@ class SmsStore(_Store):
             return None
         return SmsSettings(row.code, bool(row.sms_enabled), row.sms_budget)
 
-    async def configure(self, commune_code: str, enabled: bool, budget: int | None) -> bool:
-        """Turn SMS on or off for a commune; False when there is no such commune."""
+    async def configure(
+        self, commune_code: str, enabled: bool, budget: int | None, *, keep_budget: bool = False
+    ) -> bool:
+        """Turn SMS on or off for a commune and set its monthly budget (None:
+        no limit), or leave the budget as it is with ``keep_budget``; False
+        when there is no such commune."""
+        values: dict[str, object] = {"sms_enabled": enabled}
+        if not keep_budget:
+            values["sms_budget"] = budget
         result = await self.session.execute(
-            update(CommuneRow)
-            .where(CommuneRow.code == commune_code)
-            .values(sms_enabled=enabled, sms_budget=budget)
+            update(CommuneRow).where(CommuneRow.code == commune_code).values(**values)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -125,27 +134,81 @@ class SmsStore(_Store):
                 )
             ).scalars()
         )
+        # The SMS links there are now: (person, number's user, number's lookup hash).
+        existing: dict[int, list[tuple[int, str]]] = {}
+        for ben_id, user_id, identity in (
+            await self.session.execute(
+                select(LinkRow.beneficiary_id, LinkRow.user_id, UserRow.external_id)
+                .join(UserRow, UserRow.id == LinkRow.user_id)
+                .where(LinkRow.via == VIA, LinkRow.beneficiary_id.in_(in_commune))
+            )
+        ).all():
+            existing.setdefault(ben_id, []).append((user_id, identity))
         rows = await self.session.execute(
-            select(BeneficiaryRow.id, BeneficiaryRow.phone_enc, BeneficiaryRow.relative_phone_enc)
+            select(
+                BeneficiaryRow.id,
+                BeneficiaryRow.phone_enc,
+                BeneficiaryRow.relative_phone_enc,
+                BeneficiaryRow.phone_hash,
+                BeneficiaryRow.relative_phone_hash,
+            )
             .where(BeneficiaryRow.commune_code == commune_code)
             .order_by(BeneficiaryRow.id)
         )
         links = LinkStore(self.session, self.vault)
         reachable = 0
-        for ben_id, phone_enc, relative_enc in rows.all():
+        dropped: set[int] = set()  # numbers that lost a person: no longer on file
+        for ben_id, phone_enc, relative_enc, phone_hash, relative_hash in rows.all():
             if ben_id in messenger:
                 # Reached on a messenger now: no SMS as well.
                 await self.session.execute(
                     delete(LinkRow).where(LinkRow.via == VIA, LinkRow.beneficiary_id == ben_id)
                 )
                 continue
+            # A number that is no longer the person's own or relative's phone
+            # (the phone changed; numbers are given to someone else) hears
+            # nothing more about them.
+            on_file = {h for h in (phone_hash, relative_hash) if h}
+            stale = [uid for uid, identity in existing.get(ben_id, []) if identity not in on_file]
+            if stale:
+                await self.session.execute(
+                    delete(LinkRow).where(
+                        LinkRow.via == VIA,
+                        LinkRow.beneficiary_id == ben_id,
+                        LinkRow.user_id.in_(stale),
+                    )
+                )
+                dropped.update(stale)
             token, relation = (phone_enc, "self") if phone_enc else (relative_enc, "other")
             if not token:
                 continue
             user_id = await self.ensure_user(self.vault.decrypt(token), locale)
             await links.add(user_id, ben_id, relation, VIA)
             reachable += 1
+        if dropped:
+            await self._cancel_unlinked(dropped)
         return reachable
+
+    async def _cancel_unlinked(self, user_ids: set[int]) -> int:
+        """Messages still waiting for these SMS numbers are cancelled when the
+        numbers are linked to nobody any more (whom they were about is not on
+        the outbox row, and the number is no longer theirs)."""
+        still = select(LinkRow.user_id).where(LinkRow.user_id.in_(user_ids))
+        result = await self.session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.user_id.in_(user_ids),
+                OutboxRow.user_id.not_in(still),
+                OutboxRow.status == "pending",
+            )
+            .values(
+                status="cancelled",
+                last_error=CANCELLED_NOT_ON_FILE,
+                claimed_until=None,
+                claim_token=None,
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def cancel_queued(self, commune_code: str) -> int:
         """SMS turned off: the messages still waiting for the SMS numbers
@@ -286,6 +349,20 @@ class SmsStore(_Store):
             )
             for locale, count in rows.all():
                 out[locale] = out.get(locale, 0) + int(count)
+        return out
+
+    async def opted_out_of(self, user_ids: list[int]) -> set[int]:
+        """Those of these users that are SMS numbers that texted TU CHOI."""
+        out: set[int] = set()
+        for start in range(0, len(user_ids), 500):
+            rows = await self.session.execute(
+                select(UserRow.id).where(
+                    UserRow.id.in_(user_ids[start : start + 500]),
+                    UserRow.channel == CHANNEL,
+                    UserRow.sms_opt_out_at.is_not(None),
+                )
+            )
+            out.update(rows.scalars())
         return out
 
     async def enabled_communes(self) -> list[str]:

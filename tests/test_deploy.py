@@ -72,11 +72,13 @@ def test_the_unit_file_runs_the_bot_with_the_env_file():
     assert lines["WorkingDirectory"] in lines["ReadWritePaths"].split()
     assert lines["Restart"] == "on-failure"
     # The nginx example proxies the webhook paths the channels listen on.
+    from bot.channels.sms import INBOUND_PATH as SMS_HOOK
     from bot.channels.telegram import WEBHOOK_PATH as TELEGRAM_HOOK
     from bot.channels.zalo import WEBHOOK_PATH as ZALO_HOOK
 
     nginx = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
     assert f"location = {TELEGRAM_HOOK} " in nginx and f"location = {ZALO_HOOK} " in nginx
+    assert f"location = {SMS_HOOK} " in nginx  # incoming SMS from the gateway
 
 
 def documented(prefix: str) -> str:

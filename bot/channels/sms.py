@@ -13,8 +13,9 @@ Receiving: the gateway POSTs (or GETs) each incoming SMS to ``/sms/inbound``
 on the bot's web server with the sender and text under ``SMS_FROM_PARAM`` /
 ``SMS_INBOUND_TEXT_PARAM`` (form, JSON or query string) and the shared secret
 ``SMS_INBOUND_SECRET`` in the ``X-SMS-Secret`` header or a ``secret`` query
-parameter (compared in constant time; 403 otherwise). The answer goes back
-by SMS at once.
+parameter (compared in constant time; 403 otherwise) -- prefer the header
+with POST: a secret in the URL, and a GET's sender and text, end up in the
+access logs of every proxy on the way. The answer goes back by SMS at once.
 
 Texts go without diacritics unless ``SMS_UNICODE=true``: a diacritic makes a
 segment 70 characters instead of 160.
@@ -102,6 +103,11 @@ class SmsChannel:
     async def start(self) -> None:
         self._session = aiohttp.ClientSession()
         log.info("sms: gateway ready")
+
+    @property
+    def state(self) -> str:
+        """For /healthz: "running" while the gateway session is open."""
+        return "running" if self._session is not None else "stopped"
 
     async def stop(self) -> None:
         if self._session is not None:

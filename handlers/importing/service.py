@@ -278,6 +278,13 @@ async def run_import(
                     summary.outcome = "rejected"
                 if summary.outcome != "applied":
                     raise _Rollback
+                if kind == "beneficiaries":
+                    # A phone that changed stops getting SMS about the person
+                    # now, before any news of this or a later import.
+                    for code in await tx.sms.enabled_communes():
+                        await tx.sms.sync_links(
+                            code, True, catalogs.default if catalogs else translator.locale
+                        )
                 if kind == "payments":
                     # Imported here: payment news words messages as the
                     # citizen's conversation does, which imports this module.

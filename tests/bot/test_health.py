@@ -122,6 +122,31 @@ async def test_healthz_reports_database_channels_and_outbox(
         await app.stop()
 
 
+async def test_healthz_lists_the_sms_channel(db, database_url, unused_tcp_port):
+    from tests.fake_sms import FakeSmsGateway
+
+    gateway = await FakeSmsGateway().start()
+    app = build_app(
+        settings(
+            database_url,
+            unused_tcp_port,
+            sms_send_url=gateway.url,
+            sms_inbound_secret="sms-inbound-secret-0123456789",
+        )
+    )
+    await app.start()
+    try:
+        status, _body, data = await get(app, "/healthz")
+        assert status == 200 and data is not None
+        assert data["channels"] == {"web": "running", "sms": "running"}
+        await app.sms.stop()  # type: ignore[union-attr]
+        _status, _body, data = await get(app, "/healthz")
+        assert data is not None and data["channels"]["sms"] == "stopped"
+    finally:
+        await app.stop()
+        await gateway.stop()
+
+
 async def test_healthz_is_503_when_the_database_is_unreachable():
     app = build_app(settings(UNREACHABLE_PG, 0))
     server = TestServer(app.web_app, host="127.0.0.1")

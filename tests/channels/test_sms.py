@@ -138,8 +138,10 @@ async def test_answers_are_limited_to_ten_a_day_per_number(bot, gateway, clock):
     assert len(gateway.to(PHAM_PHONE)) == 11
     async with bot.db.transaction() as tx:
         user = await tx.users.get(await tx.sms.ensure_user(PHAM_PHONE, "vi"))
-        assert user is not None and user.locale == "vi"  # nothing done past the limit
-        assert not await tx.sms.opted_out(user.id)
+        assert user is not None and user.locale == "vi"  # nothing else done past the limit
+        # ... but an opt-out is always honoured (without an answer past the limit).
+        assert await tx.sms.opted_out(user.id)
+        await tx.sms.set_opt_out(user.id, None)
     # Another number is not held back; the next day (Vietnam time) starts again.
     await text_in(bot, PHAM_RELATIVE, "tc")
     assert gateway.to(PHAM_RELATIVE) == [PAID_VI]
@@ -163,6 +165,27 @@ async def test_the_daily_limit_is_a_setting(gateway, database_url, seeded, clock
         PAID_VI,
         "So nay da duoc tra loi 2 lan hom nay. Ong/Ba vui long nhan lai vao ngay mai.",
     ]
+
+
+async def test_stop_at_the_limit_is_confirmed_instead_of_the_notice(
+    gateway, database_url, seeded, clock, unused_tcp_port, db
+):
+    app = build_app(
+        settings_for(gateway, database_url, unused_tcp_port, sms_answers_per_day=1), clock=clock
+    )
+    await app.start()
+    try:
+        await text_in(app, PHAM_PHONE, "tc")
+        await text_in(app, PHAM_PHONE, "Từ chối")
+        await text_in(app, PHAM_PHONE, "stop")
+    finally:
+        await app.stop()
+    assert gateway.to(PHAM_PHONE) == [
+        PAID_VI,
+        "Ong/Ba se khong nhan tin nhan tu dich vu tro cap nua. Nhan DONG Y de nhan lai.",
+    ]
+    async with db.transaction() as tx:
+        assert await tx.sms.opted_out(await tx.sms.ensure_user(PHAM_PHONE, "vi"))
 
 
 async def test_a_wrong_or_missing_secret_is_refused(bot, gateway):
@@ -410,6 +433,9 @@ class _Inbox:
 
 
 async def test_commune_sms_from_the_command_line(seeded, db, database_url, tmp_path):
+    from datetime import datetime
+
+    from handlers.core import VN_TZ
     from tests.bot.test_import_cli import _bot
     from tests.conftest import NOW
 
@@ -417,21 +443,44 @@ async def test_commune_sms_from_the_command_line(seeded, db, database_url, tmp_p
     assert missing.returncode == 1
     done = _bot(["commune", "sms", "99001", "on", "--budget", "500"], database_url, tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "1 người" in done.stdout and "500" in done.stdout
+    assert done.stdout.splitlines() == [
+        "Đã bật gửi SMS cho xã 99001; số người nhận được tin qua SMS: 1.",
+        "Ngân sách SMS mỗi tháng: 500 tin; tháng này đã dùng: 0.",
+    ]
     async with db.transaction() as tx:
         settings = await tx.sms.settings("99001")
         assert settings is not None and settings.enabled and settings.budget == 500
         assert await tx.sms.recipients("99001") == 1
+        # The command counts the month it runs in (Vietnam time).
+        await tx.sms.add_usage("99001", datetime.now(VN_TZ).strftime("%Y-%m"), 7)
+    # Run again after an import, without --budget: the budget stays.
+    again = _bot(["commune", "sms", "99001", "on"], database_url, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "Ngân sách SMS mỗi tháng: 500 tin; tháng này đã dùng: 7." in again.stdout
     async with db.transaction() as tx:
+        settings = await tx.sms.settings("99001")
+        assert settings is not None and settings.budget == 500
         user_id = await tx.sms.ensure_user(PHAM_PHONE, "vi")
         await tx.outbox.enqueue(key="w:1", user_id=user_id, kind="test", text="Tin", now=NOW)
     off = _bot(["commune", "sms", "99001", "off"], database_url, tmp_path)
     assert off.returncode == 0
-    assert "Đã tắt SMS cho xã 99001; 1 tin SMS đang chờ gửi đã bị hủy." in off.stdout
+    assert off.stdout.splitlines() == [
+        "Đã tắt SMS cho xã 99001; số tin SMS đang chờ gửi đã bị hủy: 1.",
+        "Ngân sách SMS mỗi tháng: 500 tin; tháng này đã dùng: 7.",
+    ]
     async with db.transaction() as tx:
         assert await tx.sms.recipients("99001") == 0
         [row] = await tx.outbox.for_user(user_id)
         assert row.status == "cancelled"
+        settings = await tx.sms.settings("99001")
+        assert settings is not None and not settings.enabled and settings.budget == 500
+    # --no-budget takes the limit away.
+    unlimited = _bot(["commune", "sms", "99001", "on", "--no-budget"], database_url, tmp_path)
+    assert unlimited.returncode == 0, unlimited.stderr
+    assert "Ngân sách SMS mỗi tháng: không giới hạn; tháng này đã dùng: 7." in unlimited.stdout
+    async with db.transaction() as tx:
+        settings = await tx.sms.settings("99001")
+        assert settings is not None and settings.enabled and settings.budget is None
 
 
 async def test_broadcast_preview_shows_sms_recipients_and_segments(bot, gateway, db):
@@ -479,3 +528,75 @@ async def test_the_hourly_job_reaches_people_added_after_sms_was_turned_on(db, s
         await tx.beneficiaries.add(NAM)  # an import adds Năm, who has a phone
         assert await refresh_sms_links(tx, catalogs, NOW) == 2
         assert await tx.sms.recipients("99001") == 2
+
+
+BEN_HEAD = (
+    "STT;Họ và tên;Số CCCD;Ngày sinh;Mã xã;Thôn;Đối tượng;Mức hưởng;Hình thức nhận;Ngân hàng;"
+    "Số tài khoản;Số điện thoại"
+)
+
+
+async def _import_phone(db, tmp_path, phone: str, name: str):
+    from handlers.i18n import Catalogs
+    from handlers.importing.service import run_import
+
+    path = tmp_path / name
+    path.write_text(
+        BEN_HEAD + "\n1;Nguyễn Thị Phàm;001140001234;15/03/1940;99001;Thôn Đông;người cao tuổi;"
+        f"500.000;ngân hàng;Agribank;1234000056789;{phone}\n",
+        encoding="utf-8",
+    )
+    result = await run_import(db, path, "beneficiaries", translator=Catalogs().get("vi"))
+    assert result.outcome == "applied", result
+
+
+async def test_a_changed_phone_stops_sms_to_the_old_number(bot, gateway, db, catalogs, tmp_path):
+    from handlers.sms import refresh_sms_links
+    from tests.conftest import NOW
+    from tests.handlers.test_payment_news import _import
+
+    old, new = "+84912000333", "+84912000444"
+    await _import_phone(db, tmp_path, "0912000333", "ds1.csv")
+    assert await sms_on(db) == 1
+    async with db.transaction() as tx:
+        old_id = await tx.sms.ensure_user(old, "vi")
+        await tx.outbox.enqueue(key="o:1", user_id=old_id, kind="test", text="Tin", now=NOW)
+    # The same citizen ID with a new phone; the number 0912000333 may go to someone else.
+    await _import_phone(db, tmp_path, "0912000444", "ds2.csv")
+    async with db.transaction() as tx:  # at once, not only at the next hourly job
+        assert await tx.sms.recipients("99001") == 1
+        assert await tx.sms.commune_of(tx.sms.identity(old)) is None
+        [waiting] = await tx.outbox.for_user(old_id)
+    async with db.transaction() as tx:
+        assert await refresh_sms_links(tx, catalogs, NOW) == 1
+        assert await tx.sms.recipients("99001") == 1
+    assert waiting.status == "cancelled"  # queued for the old number: never sent
+    summary = await _import(db, tmp_path, "001140001234;12/2026;500000;hoàn trả;;sai số\n")
+    assert summary.notified == 1
+    counts = await drain(DeliveryWorker(db, {"sms": bot.sms}, _config()), db)
+    assert counts == {"sent": 1, "cancelled": 1}  # the news, and what waited for the old one
+    assert gateway.to(old) == []
+    [news] = gateway.to(new)
+    assert "Nguyen Thi Pham" in news and "sai so" in news
+
+
+async def test_the_daily_limit_holds_in_the_small_hours_vietnam_time(
+    gateway, database_url, seeded, clock, unused_tcp_port
+):
+    from datetime import UTC, datetime
+
+    clock.now = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)  # 02:00 on the 21st in Vietnam
+    app = build_app(
+        settings_for(gateway, database_url, unused_tcp_port, sms_answers_per_day=2), clock=clock
+    )
+    await app.start()
+    try:
+        for _ in range(4):
+            await text_in(app, PHAM_PHONE, "tc")
+    finally:
+        await app.stop()
+    assert gateway.to(PHAM_PHONE) == [
+        PAID_VI,
+        PAID_VI,
+        "So nay da duoc tra loi 2 lan hom nay. Ong/Ba vui long nhan lai vao ngay mai.",
+    ]

@@ -101,6 +101,38 @@ async def test_opt_out_however_it_is_typed(bot, gateway, db, typed):
         assert not await tx.sms.opted_out(await tx.sms.ensure_user(PHAM_PHONE, "vi"))
 
 
+@pytest.mark.parametrize(
+    "typed", ["KHONG DONG Y", "khong dong y nhan tin", "Không đồng ý.", "stat"]
+)
+async def test_a_negated_or_mistyped_opt_in_does_not_turn_sms_back_on(bot, gateway, db, typed):
+    await text_in(bot, PHAM_PHONE, "TU CHOI")
+    await text_in(bot, PHAM_PHONE, typed)
+    async with db.transaction() as tx:
+        assert await tx.sms.opted_out(await tx.sms.ensure_user(PHAM_PHONE, "vi"))
+    assert not any("se nhan lai" in text for text in gateway.to(PHAM_PHONE))
+
+
+@pytest.mark.parametrize("typed", ["KHONG DONG Y", "khong dong y nhan tin", "ko đồng ý"])
+async def test_not_agreeing_is_an_opt_out(bot, gateway, db, typed):
+    await text_in(bot, PHAM_PHONE, typed)
+    assert gateway.to(PHAM_PHONE) == [
+        "Ong/Ba se khong nhan tin nhan tu dich vu tro cap nua. Nhan DONG Y de nhan lai."
+    ]
+    async with db.transaction() as tx:
+        assert await tx.sms.opted_out(await tx.sms.ensure_user(PHAM_PHONE, "vi"))
+
+
+@pytest.mark.parametrize("typed", ["Đồng ý", "ĐỒNG Ý", "dong y.", "DongY", "START", "start!"])
+async def test_opt_in_is_the_keyword_itself(bot, gateway, db, typed):
+    await text_in(bot, PHAM_PHONE, "stop")
+    await text_in(bot, PHAM_PHONE, typed)
+    async with db.transaction() as tx:
+        assert not await tx.sms.opted_out(await tx.sms.ensure_user(PHAM_PHONE, "vi"))
+    assert gateway.to(PHAM_PHONE)[-1] == (
+        "Ong/Ba se nhan lai tin nhan tu dich vu tro cap. Nhan TU CHOI de dung."
+    )
+
+
 # ---------------------------------------------------------------- short forms
 
 
@@ -330,7 +362,7 @@ async def test_preview_with_diacritics_kept_counts_70_character_segments_and_the
 
 
 async def test_preview_leaves_out_numbers_that_texted_stop(bot, gateway, db):
-    from tests.handlers.test_broadcast import NAM, _compose, _officer
+    from tests.handlers.test_broadcast import NAM, _compose, _officer, _outbox
 
     async with db.transaction() as tx:
         await tx.beneficiaries.add(NAM)
@@ -339,6 +371,44 @@ async def test_preview_leaves_out_numbers_that_texted_stop(bot, gateway, db):
     officer = await _officer(bot.dispatcher, db)
     await _compose(officer, "all", "Họp thôn lúc 8 giờ.")
     assert "Qua SMS: 1 người nhận, mỗi người 1 tin SMS (tổng cộng 1 tin)" in officer.text
+    # Who "will receive it" leaves the number out too; nothing is queued for it.
+    assert "1 người trên bot sẽ nhận được tin này." in officer.text
+    await officer.tap("bc:send")
+    rows = await _outbox(db)
+    assert set(rows) == {db.vault.lookup_hash(PHAM_PHONE)}
+
+
+async def test_a_number_that_texts_stop_after_a_broadcast_is_queued_shows_as_opted_out(
+    bot, gateway, db
+):
+    from tests.handlers.test_broadcast import NAM, _compose, _officer
+
+    async with db.transaction() as tx:
+        await tx.beneficiaries.add(NAM)
+    assert await sms_on(db) == 2
+    officer = await _officer(bot.dispatcher, db)
+    await _compose(officer, "all", "Họp thôn lúc 8 giờ.")
+    assert "2 người trên bot sẽ nhận được tin này." in officer.text
+    await officer.tap("bc:send")
+    await text_in(bot, "+84913000444", "TU CHOI")  # before the worker sends it
+    counts = await drain(DeliveryWorker(db, {"sms": bot.sms}, _config()), db)
+    assert counts == {"sent": 1, "cancelled": 1}
+    assert gateway.to("+84913000444") == [
+        "Ong/Ba se khong nhan tin nhan tu dich vu tro cap nua. Nhan DONG Y de nhan lai."
+    ]
+    await officer.tap(officer.options[0][0])  # the broadcast's status
+    assert "Đã gửi: 1. Đang chờ: 0. Đã chặn bot: 0. Lỗi: 0. Đã hủy: 1." in officer.text
+    # The number can opt in again: it was not marked as having blocked the bot.
+    from sqlalchemy import select
+
+    from storage.models import UserRow
+
+    async with db.transaction() as tx:
+        user_id = await tx.sms.ensure_user("+84913000444", "vi")
+        marked = await tx.session.scalar(
+            select(UserRow.unreachable_at).where(UserRow.id == user_id)
+        )
+    assert marked is None
 
 
 # ---------------------------------------------------------------- SMS off

@@ -111,6 +111,13 @@ def test_answers_by_sms_fit_one_sms(locale):
     one_segment(t.gettext(sms.MSG_LANGUAGE))
 
 
+def test_the_limit_notice_reads_well_for_one_answer():
+    en = Catalogs().get("en")
+    assert en.gettext(sms.MSG_LIMIT, count=1) == (
+        "This number has reached today's limit of answers (1). Please text again tomorrow."
+    )
+
+
 def test_the_short_forms_read_well():
     vi, en = Catalogs().get("vi"), Catalogs().get("en")
     paid = payment("paid", "bank", 500_000, None)
@@ -119,17 +126,17 @@ def test_the_short_forms_read_well():
         "Vietcombank ****6789 ngay 10/11/2026."
     )
     failed = payment("failed", "bank", BIG, LONG_REASON)
-    # A long reason is cut at a word; the name stays whole while it can.
+    # A long name goes to its initials first; then a long reason is cut at a word.
     text = plain(sms_forms.status(en, ben(MEDIUM_NAME), failed, "2026-11", COMMUNE, TODAY))
     assert text == (
-        "Allowance 11/2026 for Ms Ton Nu Thi Hoang Phuong Thao (VND123,456,789) not transferred: "
-        "tai khoan bi. The money is not lost. Please call 0912 345 678."
+        "Allowance 11/2026 for Ms T.N.T.H.P. Thao (VND123,456,789) not transferred: "
+        "tai khoan bi khoa do chu tai... The money is not lost. Please call 0912 345 678."
     )
     # A very long name: its initials and the given name.
     text = plain(sms_forms.status(vi, ben(LONG_NAME), failed, "2026-11", COMMUNE, TODAY))
     assert text == (
         "Tro cap thang 11/2026 cua Ba T.N.T.H.P.T.N.N. Bich (123.456.789 VND) chua chuyen duoc: "
-        "tai khoan bi khoa do chu tai. Tien khong bi mat. Xin goi 0912 345 678."
+        "tai khoan bi khoa do chu tai... Tien khong bi mat. Xin goi 0912 345 678."
     )
     # The reminder keeps what to bring; the long commune name is cut instead.
     text = plain(
@@ -145,6 +152,26 @@ def test_the_short_forms_read_well():
         )
     )
     assert text.endswith("tu khoang ngay 10/12/2026. Xin mang the can cuoc.")
+
+
+def test_the_name_is_shortened_before_the_reason_is_cut():
+    en = Catalogs().get("en")
+    failed = payment("failed", "bank", BIG, LONG_REASON)
+    text = plain(sms_forms.status(en, ben(MEDIUM_NAME), failed, "2026-11", COMMUNE, TODAY))
+    # Initials first; the reason is cut only as far as it must be, at a word, with "...".
+    assert "Ms T.N.T.H.P. Thao" in text
+    reason = text.split("not transferred: ")[1].split("... The money")[0]
+    assert len(reason) > 15 and plain(LONG_REASON).startswith(reason)
+    assert plain(LONG_REASON)[len(reason)] == " "  # cut at a word
+    one_segment(text)
+    # A reason that fits with the initials is not cut at all.
+    short = "tài khoản bị khóa tạm thời"
+    text = plain(
+        sms_forms.status(
+            en, ben(MEDIUM_NAME), replace(failed, note=short), "2026-11", COMMUNE, TODAY
+        )
+    )
+    assert plain(short) + ". The money" in text and "..." not in text
 
 
 def test_nothing_is_lost_when_a_text_cannot_be_shortened():
