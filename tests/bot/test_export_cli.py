@@ -84,7 +84,7 @@ async def test_bad_requests_are_refused_cleanly(db, database_url, tmp_path):
         ),
         (
             ["export", "beneficiaries", "x.xlsx", "--commune", "12345"],
-            "Xã 12345 chưa có trong danh sách xã của bot.",
+            "12345 không có trong danh sách xã, phường của bot.",
         ),
     ]
     for args, message in cases:

@@ -174,7 +174,7 @@ async def test_refusals_change_nothing_and_leave_no_file(db, tmp_path):
     with pytest.raises(ExportError) as err:
         await run_export(db, tmp_path / "x.xlsx", "beneficiaries", translator=VI, commune="12345")
     assert VI.gettext(err.value.message, **err.value.params) == (
-        "Xã 12345 chưa có trong danh sách xã của bot."
+        "12345 không có trong danh sách xã, phường của bot."
     )
     with pytest.raises(ExportError):
         await run_export(db, tmp_path / "x.xls", "beneficiaries", translator=VI)
