@@ -299,6 +299,16 @@ async def _commune_sms(args: argparse.Namespace) -> int:
     t = Catalogs(default=settings.default_locale).get(None)
     code = args.code.strip()
     on = args.switch == "on"
+    if on and not settings.sms_send_url:
+        # SMS queued for a gateway the bot does not have would wait forever.
+        return _fail(
+            t.gettext(
+                _(
+                    "SMS cannot be turned on: no SMS gateway is set up (SMS_SEND_URL). "
+                    "Set up the gateway first; see the README's section on SMS."
+                )
+            )
+        )
     keep = args.budget is None and not args.no_budget
     period = datetime.now(VN_TZ).strftime("%Y-%m")
     db = Database(settings.database_url, Vault(settings.secret_key))

@@ -3,6 +3,7 @@ directory is read too). The README lists every one."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -237,6 +238,14 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
             "SMS_SEND_URL needs SMS_INBOUND_SECRET (at least 16 characters), which the "
             "gateway sends with each incoming SMS"
         )
+    for proxy in settings.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"BOT_TRUSTED_PROXIES: {proxy!r} is not an IP address or network "
+                "(e.g. 127.0.0.1 or 10.0.0.0/24)"
+            ) from None
     secret = settings.zalo_webhook_secret
     if secret is not None and not 8 <= len(secret) <= 256:
         raise SystemExit("ZALO_WEBHOOK_SECRET must be 8 to 256 characters")

@@ -138,9 +138,11 @@ def default_jobs(settings: Settings, limits: Limits | None = None) -> list[Job]:
         catchup=timedelta(days=settings.reminder_catchup_days),
     )
     window = (limits or Limits()).window
+    # First: people newly reachable by SMS get this round's reminders too. Without
+    # an SMS gateway nothing could send them, so nobody is linked to SMS.
+    sms = [Job("sms_links", refresh_sms_links, timedelta(hours=1))] if settings.sms_send_url else []
     return [
-        # First: people newly reachable by SMS get this round's reminders too.
-        Job("sms_links", refresh_sms_links, timedelta(hours=1)),
+        *sms,
         Job("payment_reminders", partial(queue_payment_reminders, rules=rules)),
         Job("insurance_reminders", partial(queue_health_insurance_reminders, rules=rules)),
         Job("officer_digests", partial(queue_officer_digests, rules=digest)),

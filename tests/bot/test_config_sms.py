@@ -80,3 +80,12 @@ def test_a_send_url_needs_an_inbound_secret_and_a_known_method(env):
     env.setenv("SMS_ANSWERS_PER_DAY", "0")
     with pytest.raises(ConfigError, match="SMS_ANSWERS_PER_DAY"):
         load_settings(env_file=None)
+
+
+def test_trusted_proxies_must_be_addresses_or_networks(env):
+    env.setenv("BOT_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/24")
+    assert load_settings(env_file=None).trusted_proxies == ("127.0.0.1", "10.0.0.0/24")
+    for bad in ("nginx", "10.0.0.0/33"):
+        env.setenv("BOT_TRUSTED_PROXIES", f"127.0.0.1,{bad}")
+        with pytest.raises(ConfigError, match="BOT_TRUSTED_PROXIES"):
+            load_settings(env_file=None)

@@ -111,7 +111,6 @@ async def test_the_app_starts_and_stops_its_scheduler(database_url, seeded, cloc
     app = build_app(settings, clock=clock)
     assert app.scheduler is not None
     assert [j.name for j in app.scheduler.jobs] == [
-        "sms_links",
         "payment_reminders",
         "insurance_reminders",
         "officer_digests",
@@ -139,6 +138,10 @@ def test_default_jobs_take_the_settings():
     assert payday.run.keywords["rules"].payment_days_before == 5  # type: ignore[attr-defined]
     purge = next(j for j in jobs if j.name == "purge_auth_attempts")
     assert purge.every == timedelta(days=1)
+    # People are linked to SMS only where a gateway can send them.
+    assert "sms_links" not in [j.name for j in jobs]
+    with_sms = default_jobs(Settings(secret_key=TEST_SECRET, sms_send_url="http://gw/send"))
+    assert with_sms[0].name == "sms_links"
 
 
 async def test_another_takes_over_within_a_minute_when_the_leader_dies(

@@ -432,13 +432,22 @@ class _Inbox:
         self.got.append(reply.text)
 
 
-async def test_commune_sms_from_the_command_line(seeded, db, database_url, tmp_path):
+async def test_commune_sms_from_the_command_line(seeded, db, database_url, tmp_path, monkeypatch):
     from datetime import datetime
 
     from handlers.core import VN_TZ
     from tests.bot.test_import_cli import _bot
     from tests.conftest import NOW
 
+    # Without a gateway SMS cannot be turned on: nothing could send them.
+    monkeypatch.delenv("SMS_SEND_URL", raising=False)
+    no_gateway = _bot(["commune", "sms", "99001", "on"], database_url, tmp_path)
+    assert no_gateway.returncode == 1
+    assert "chưa có cổng SMS" in no_gateway.stderr
+    async with db.transaction() as tx:
+        assert await tx.sms.recipients("99001") == 0
+    monkeypatch.setenv("SMS_SEND_URL", "http://127.0.0.1:9/send")
+    monkeypatch.setenv("SMS_INBOUND_SECRET", "s" * 20)
     missing = _bot(["commune", "sms", "00000", "on"], database_url, tmp_path)
     assert missing.returncode == 1
     done = _bot(["commune", "sms", "99001", "on", "--budget", "500"], database_url, tmp_path)
