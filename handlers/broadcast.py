@@ -34,6 +34,7 @@ from handlers.quiet import quiet_until
 from handlers.sms_text import segments, sms_form
 from handlers.text import words
 from handlers.types import Attachment, Option, Reply
+from handlers.volunteer import mask_phone
 from storage.broadcasts import Broadcast, Delivery, Reach
 from storage.records import Commune
 
@@ -184,6 +185,7 @@ STATUS_WORDS = {
     "blocked": _("blocked the bot"),
     "cancelled": _("cancelled"),
 }
+REPORT_SHEET = _("Report")  # the sheet's name (at most 31 characters)
 REPORT_HEADERS = (
     _("Recipient"),
     _("Channel"),
@@ -665,9 +667,12 @@ def mask_name(name: str) -> str:
     return " ".join([parts[0], *(p[:1] + "." for p in parts[1:])])
 
 
-def _mask_account(external_id: str) -> str:
-    """The channel's identity with only its last 4 characters (none when short)."""
-    return "****" + external_id[-4:] if len(external_id) >= 8 else "****"
+def _mask_account(d: Delivery) -> str:
+    """The channel's identity with only its last 4 characters (none when
+    short); by SMS, the phone number's (the identity is only its hash)."""
+    if d.phone:
+        return mask_phone(d.phone)
+    return "****" + d.external_id[-4:] if len(d.external_id) >= 8 else "****"
 
 
 def _recipient(t: Translator, d: Delivery) -> str:
@@ -682,7 +687,7 @@ def report_xlsx(t: Translator, deliveries: list[Delivery]) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title="Report")
+    ws = wb.create_sheet(title=t.gettext(REPORT_SHEET)[:31])
     ws.append([t.gettext(h) for h in REPORT_HEADERS])
     for d in deliveries:
         sent = d.sent_at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M") if d.sent_at else ""
@@ -690,7 +695,7 @@ def report_xlsx(t: Translator, deliveries: list[Delivery]) -> bytes:
             [
                 _recipient(t, d),
                 d.channel,
-                _mask_account(d.external_id),
+                _mask_account(d),
                 t.gettext(STATUS_WORDS.get(d.status, d.status)),
                 d.last_error or "",
                 sent,

@@ -263,20 +263,36 @@ async def test_delivery_report_is_an_xlsx_with_masked_recipients(dispatcher, db,
             .where(OutboxRow.id == rows["tu"].id)
             .values(status="failed", last_error="chat not found", attempts=5)
         )
+        # A recipient by SMS: the report shows their masked number.
+        sms_user = await tx.sms.ensure_user("+84912345678", "vi")
+        tx.session.add(
+            OutboxRow(
+                key="broadcast:1:sms",
+                user_id=sms_user,
+                kind="broadcast",
+                text="Thông báo thử.",
+                created_at=datetime.now(UTC),
+                not_before=datetime.now(UTC),
+                broadcast_id=1,
+            )
+        )
     await officer.say("📊 Báo cáo gửi tin (Excel)")
     assert "Báo cáo gửi tin của thông báo số 1" in officer.text
     (attachment,) = officer.last[-1].attachments
     assert attachment.filename == "broadcast-1.xlsx"
     sheet = load_workbook(io.BytesIO(attachment.data)).active
+    assert sheet.title == "Báo cáo"
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert values[0] == ["Người nhận", "Kênh", "Tài khoản", "Trạng thái", "Lý do", "Thời điểm gửi"]
-    assert sorted(tuple(r[:5]) for r in values[1:]) == [
+    assert sorted(tuple(c or "" for c in r[:5]) for r in values[1:]) == [
+        ("", "sms", "****5678", "đang chờ", ""),
         ("Lê V. T.", "web", "****", "lỗi", "chat not found"),
-        ("Nguyễn T. P.", "web", "****", "đang chờ", None),
-        ("Nguyễn T. P.", "web", "****", "đang chờ", None),
+        ("Nguyễn T. P.", "web", "****", "đang chờ", ""),
+        ("Nguyễn T. P.", "web", "****", "đang chờ", ""),
     ]
     text = repr(values)
     assert "Nguyễn Thị Phàm" not in text and "001140001234" not in text
+    assert "912345678" not in text
 
 
 async def test_an_officer_reaches_nobody_outside_their_commune(dispatcher, db, seeded):
