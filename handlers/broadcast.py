@@ -153,6 +153,10 @@ REPORT_LABEL = _("📊 Delivery report (Excel)")
 CANCEL_LABEL = _("🛑 Cancel the broadcast")
 YES_CANCEL = _("Yes, cancel it")
 NO_KEEP = _("No, keep it")
+MSG_CANCEL_YES_NO = _("Please answer “yes” to cancel broadcast #{id}, or “no” to keep it.")
+# Typed answers to "Cancel broadcast #1?" (words as ``handlers.text.words`` gives them).
+CANCEL_YES_WORDS = {"yes", "y", "co", "ok", "oke", "dong y", "vang", "u", "uh", "co huy", "huy di"}
+CANCEL_NO_WORDS = {"no", "n", "khong", "ko", "k", "thoi", "giu lai", "khong huy"}
 
 AUDIENCE_LABELS = {
     "all": _("Everyone linked in the commune"),
@@ -626,7 +630,7 @@ async def show(ctx: Context, bid: int) -> None:
     ctx.say(text, _show_options(ctx, b.id, pending=counts.get("pending", 0)))
 
 
-async def ask_cancel(ctx: Context, bid: int) -> None:
+async def ask_cancel(ctx: Context, bid: int, note: str | None = None) -> None:
     b = await _mine(ctx, bid)
     if b is None:
         await show(ctx, bid)
@@ -637,8 +641,9 @@ async def ask_cancel(ctx: Context, bid: int) -> None:
         await show(ctx, bid)
         return
     ctx.goto("bc_cancel", id=bid)
+    question = ctx._(MSG_CONFIRM_CANCEL, id=bid, count=pending)
     ctx.say(
-        ctx._(MSG_CONFIRM_CANCEL, id=bid, count=pending),
+        f"{note}\n{question}" if note else question,
         [
             Option(f"bc:cancel_yes:{bid}", ctx._(YES_CANCEL)),
             Option(f"bc:show:{bid}", ctx._(NO_KEEP)),
@@ -806,6 +811,14 @@ async def on_text(ctx: Context, text: str) -> None:
             await send(ctx, when)
     elif state in ("bc_show", "bc_cancel") and " ".join(words(text)) in STATUS_WORDS_TYPED:
         await show(ctx, int(ctx.state.data["id"]))
+    elif state == "bc_cancel":
+        key, bid = " ".join(words(text)), int(ctx.state.data["id"])
+        if key in CANCEL_YES_WORDS:  # as the button
+            await cancel(ctx, bid)
+        elif key in CANCEL_NO_WORDS:
+            await show(ctx, bid)
+        else:
+            await ask_cancel(ctx, bid, ctx._(MSG_CANCEL_YES_NO, id=bid))
     else:
         await ask_again(ctx)
 

@@ -9,6 +9,7 @@ import io
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
@@ -249,6 +250,31 @@ async def test_scheduling_status_and_cancel(dispatcher, db, seeded, clock):
     # /broadcast status shows the latest one.
     await officer.command("broadcast", "status")
     assert "Thông báo số 1 gửi mọi người đã liên kết trong xã" in officer.text
+
+
+@pytest.mark.parametrize("yes", ["có", "co", "yes", "đồng ý", "OK"])
+async def test_a_typed_yes_confirms_a_cancel_and_other_words_ask_again(
+    dispatcher, db, seeded, clock, yes
+):
+    await _citizens(dispatcher, db)
+    officer = await _officer(dispatcher, db)
+    await _compose(officer, "all", "Nhắc gia hạn thẻ BHYT trước 30/11.")
+    await officer.say("hen gio gui")
+    await officer.say("mai 8:00")
+    await officer.tap("bc:cancel:1")
+    assert "Hủy thông báo số 1?" in officer.text
+    await officer.say("để tôi xem")
+    assert officer.text.startswith(
+        "Xin trả lời “có” để hủy thông báo số 1, hoặc “không” để giữ lại."
+    )
+    assert "Hủy thông báo số 1?" in officer.text
+    await officer.say("không")
+    assert "Đang chờ: 3." in officer.text and "Đã hủy" not in officer.text.split("Đang chờ")[0]
+    assert {r.status for r in (await _outbox(db)).values()} == {"pending"}
+    await officer.tap("bc:cancel:1")
+    await officer.say(yes)
+    assert "Đã hủy thông báo số 1: 3 tin sẽ không được gửi." in officer.text
+    assert {r.status for r in (await _outbox(db)).values()} == {"cancelled"}
 
 
 async def test_delivery_report_is_an_xlsx_with_masked_recipients(dispatcher, db, seeded):
