@@ -121,6 +121,10 @@ MSG_SCHEDULED = _(
 )
 MSG_AT = _("at {time} on {date}")
 MSG_QUIET = _("Quiet hours ({start}–{end}): messages to citizens go out from {time} on {date}.")
+MSG_QUEUED_QUIET = _(
+    "It is quiet hours ({start}–{end}): broadcast #{id} will go out to {count} recipients from "
+    "{time} on {date}. You can cancel it until then."
+)
 MSG_STATUS = _(
     "Broadcast #{id} to {audience}, {when}.\n"
     "Sent: {sent}. Waiting: {pending}. Blocked the bot: {blocked}. Failed: {failed}. "
@@ -547,20 +551,24 @@ async def send(ctx: Context, send_at: datetime | None = None) -> None:
         english=text_en is not None,
     )
     ctx.goto("bc_show", id=bid)
-    if send_at is None:
+    morning = quiet_until(when, ctx.quiet)
+    quiet = {}
+    if morning is not None and ctx.quiet is not None:
+        local = morning.astimezone(VN_TZ)
+        quiet = {
+            "start": ctx.quiet[0].strftime("%H:%M"),
+            "end": ctx.quiet[1].strftime("%H:%M"),
+            "time": local.strftime("%H:%M"),
+            "date": ctx.t.date(local.date()),
+        }
+    if send_at is None and quiet:  # "being sent" would not be true until the morning
+        text = ctx._(MSG_QUEUED_QUIET, id=bid, count=queued, **quiet)
+    elif send_at is None:
         text = ctx._(MSG_QUEUED, id=bid, count=queued)
     else:
         text = ctx._(MSG_SCHEDULED, id=bid, count=queued, when=_when_text(ctx.t, when))
-    morning = quiet_until(when, ctx.quiet)
-    if morning is not None and ctx.quiet is not None:
-        local = morning.astimezone(VN_TZ)
-        text += "\n" + ctx._(
-            MSG_QUIET,
-            start=ctx.quiet[0].strftime("%H:%M"),
-            end=ctx.quiet[1].strftime("%H:%M"),
-            time=local.strftime("%H:%M"),
-            date=ctx.t.date(local.date()),
-        )
+        if quiet:
+            text += "\n" + ctx._(MSG_QUIET, **quiet)
     ctx.say(text, _show_options(ctx, bid, pending=queued))
 
 
