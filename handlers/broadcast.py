@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from handlers import sms_forms
 from handlers.core import VN_TZ, Context
@@ -110,8 +110,8 @@ MSG_NOBODY = _(
 )
 SEND_NOW = _("📤 Send now")
 SEND_LATER = _("🕒 Send later")
-MSG_ASK_WHEN = _("When should it be sent? Type a time, e.g. 18:30, mai 8:00 or 25/11 8:00.")
-MSG_BAD_TIME = _("I could not read this time. Please type it like 18:30, mai 8:00 or 25/11 8:00.")
+MSG_ASK_WHEN = _("When should it be sent? Type a time, e.g. 18:30, mai 8:00 or {day} 8:00.")
+MSG_BAD_TIME = _("I could not read this time. Please type it like 18:30, mai 8:00 or {day} 8:00.")
 MSG_PAST_TIME = _("That time has already passed ({when}). Please type a later time, e.g. mai 8:00.")
 MSG_QUEUED = _(
     "Broadcast #{id} is being sent; recipients: {count}. Type “status” to see how far it got."
@@ -132,6 +132,7 @@ MSG_STATUS = _(
 )
 MSG_STATUS_CANCELLED = _("This broadcast was cancelled.")
 MSG_NOT_FOUND = _("This broadcast is not one of your commune's.")
+MSG_NO_SUCH = _("There is no broadcast #{id}.")
 MSG_CONFIRM_CANCEL = _(
     "Cancel broadcast #{id}? The {count} messages not sent yet will not be sent. Messages "
     "already sent cannot be taken back."
@@ -203,6 +204,7 @@ REPORT_HEADERS = (
     _("Sent at"),
 )
 STATUS_WORDS_TYPED = {"status", "trang thai", "tinh trang", "tien do", "progress"}
+SKIP_WORDS_TYPED = {"skip", "bo qua", "khong can", "no english", "khong co tieng anh"}
 
 STATES = frozenset(
     {
@@ -296,6 +298,12 @@ async def _commune(ctx: Context) -> Commune | None:
     """The commune of the draft, if the user is (still) its officer."""
     code = ctx.state.data.get("commune")
     return next((c for c in await _communes(ctx) if c.code == code), None)
+
+
+def _example_day(ctx: Context) -> str:
+    """A day to show in an example time: the day after tomorrow ("22/11"),
+    so the example is never a day already gone."""
+    return (ctx.local_now.date() + timedelta(days=2)).strftime("%d/%m")
 
 
 def _when_text(t: Translator, moment: datetime) -> str:
@@ -618,7 +626,8 @@ async def show(ctx: Context, bid: int) -> None:
         return
     b = await _mine(ctx, bid)
     if b is None:
-        await home(ctx, ctx._(MSG_NOT_FOUND))
+        exists = await ctx.tx.broadcasts.get(bid) is not None
+        await home(ctx, ctx._(MSG_NOT_FOUND) if exists else ctx._(MSG_NO_SUCH, id=bid))
         return
     counts = await ctx.tx.broadcasts.counts(bid)
     text = ctx._(
@@ -780,7 +789,7 @@ async def on_option(ctx: Context, option: str) -> None:
         await send(ctx)
     elif action == "later" and state == "bc_preview":
         ctx.goto("bc_when", **ctx.state.data)
-        ctx.say(ctx._(MSG_ASK_WHEN), _nav(ctx))
+        ctx.say(ctx._(MSG_ASK_WHEN, day=_example_day(ctx)), _nav(ctx))
     elif action == "show" and bid is not None:
         await show(ctx, bid)
     elif action == "report" and bid is not None:
@@ -802,6 +811,8 @@ async def on_text(ctx: Context, text: str) -> None:
             return
         ctx.state.data["text_vi"] = text.strip()
         ask_en(ctx)
+    elif state == "bc_en" and " ".join(words(text)) in SKIP_WORDS_TYPED:
+        await preview(ctx)  # as the button, in either language
     elif state == "bc_en":
         problem = _check_text(ctx, text)
         if problem:
@@ -812,7 +823,7 @@ async def on_text(ctx: Context, text: str) -> None:
     elif state == "bc_when":
         when = parse_send_time(text, ctx.local_now)
         if when is None:
-            ctx.say(ctx._(MSG_BAD_TIME), _nav(ctx))
+            ctx.say(ctx._(MSG_BAD_TIME, day=_example_day(ctx)), _nav(ctx))
         elif when <= ctx.now:
             ctx.say(ctx._(MSG_PAST_TIME, when=_when_text(ctx.t, when)), _nav(ctx))
         else:
@@ -850,7 +861,7 @@ async def ask_again(ctx: Context) -> None:
     elif state == "bc_preview":
         await preview(ctx)
     elif state == "bc_when":
-        ctx.say(ctx._(MSG_ASK_WHEN), _nav(ctx))
+        ctx.say(ctx._(MSG_ASK_WHEN, day=_example_day(ctx)), _nav(ctx))
     elif state in ("bc_show", "bc_cancel"):
         await show(ctx, int(ctx.state.data["id"]))
     else:
@@ -901,6 +912,20 @@ async def on_command(ctx: Context, command: str, args: str) -> None:
         await home(ctx)
 
 
+async def _claim(ctx: Context) -> bool:
+    """“trạng thái” / “status” typed by an officer at the main menu (as the
+    answer to a send suggests): the latest broadcast's status."""
+    inc = ctx.incoming
+    if inc.command is not None or inc.option is not None or not inc.text:
+        return False
+    if ctx.state.state != "menu" or ctx.user.role != "officer":
+        return False
+    if " ".join(words(inc.text)) not in STATUS_WORDS_TYPED or not await _communes(ctx):
+        return False
+    await on_command(ctx, "broadcast", "status")
+    return True
+
+
 FEATURE = Feature(
     name="broadcast",
     states=STATES,
@@ -912,5 +937,6 @@ FEATURE = Feature(
     on_command=on_command,
     on_back=on_back,
     on_other=on_other,
+    claim=_claim,
     menu={"officer": [("bc:menu", MENU_LABEL)]},
 )

@@ -499,3 +499,62 @@ async def test_send_now_at_night_with_quiet_hours_off_says_nothing_of_them(db, s
         "ngày 21/11/2026."
     )
     assert "đang được gửi" not in officer.text
+
+
+async def test_status_typed_at_the_menu_shows_the_latest_broadcast(dispatcher, db, seeded):
+    await _citizens(dispatcher, db)
+    officer = await _officer(dispatcher, db)
+    await officer.tap("nav:menu")
+    await officer.say("trạng thái")
+    assert "Chưa có thông báo nào" in officer.text  # none yet: the broadcasts' page
+    await _compose(officer, "all", "Họp thôn.")
+    await officer.tap("bc:send")
+    assert "Gõ “trạng thái” để xem tiến độ." in officer.text
+    await officer.tap("nav:menu")
+    for typed in ("trạng thái", "status"):
+        await officer.say(typed)
+        assert "Thông báo số 1 gửi mọi người đã liên kết trong xã" in officer.text
+        assert "Đang chờ: 3." in officer.text
+        await officer.tap("nav:menu")
+    # A citizen typing it is not shown anyone's broadcast.
+    pham = Chat(dispatcher, "pham")
+    await pham.say("trạng thái")
+    assert "Thông báo số 1" not in pham.text
+
+
+@pytest.mark.parametrize("typed", ["skip", "bo qua", "bỏ qua", "Bỏ qua"])
+async def test_skip_typed_at_the_english_step_skips_it(dispatcher, db, seeded, typed):
+    await _citizens(dispatcher, db)
+    officer = await _officer(dispatcher, db)
+    await officer.tap("bc:menu")
+    await officer.tap("bc:new")
+    await officer.tap("bc:aud:all")
+    await officer.say("Họp thôn.")
+    await officer.say(typed)
+    assert "Bản tiếng Anh: không có" in officer.text
+    assert "bc:send" in officer.option_ids()
+
+
+async def test_a_broadcast_that_does_not_exist_is_not_called_another_communes(
+    dispatcher, db, seeded
+):
+    officer = await _officer(dispatcher, db)
+    await officer.command("broadcast", "99")
+    assert "Không có thông báo số 99." in officer.text
+    assert "không thuộc xã" not in officer.text
+
+
+async def test_the_example_times_follow_today(dispatcher, db, seeded, clock):
+    await _citizens(dispatcher, db)
+    officer = await _officer(dispatcher, db)
+    for today, example in (
+        (clock.now, "22/11 8:00"),
+        (datetime(2027, 3, 30, 3, tzinfo=UTC), "01/04 8:00"),
+    ):
+        clock.now = today
+        await _compose(officer, "all", "Họp thôn.")
+        await officer.say("hen gio gui")
+        assert f"ví dụ: 18:30, mai 8:00 hoặc {example}." in officer.text
+        await officer.say("sang thu hai")
+        assert f"Xin gõ như sau: 18:30, mai 8:00 hoặc {example}." in officer.text
+        await officer.tap("nav:menu")
