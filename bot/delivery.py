@@ -36,7 +36,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from bot.channels.base import Rejected, RetryLater, Sender, Unreachable
 from handlers.quiet import DEFAULT_QUIET, quiet_until
-from handlers.types import Option, Reply
+from handlers.types import AT_REST, Option, Reply
 from storage import Database
 from storage.outbox import Claimed
 
@@ -354,9 +354,12 @@ class DeliveryWorker:
             try:
                 if row.options and getattr(sender, "typed_options", False):
                     # Recorded before it goes: whenever the person answers
-                    # what they see, "2" is this message's second option.
+                    # what they see, "2" is this message's second option
+                    # (unless they are filling in a form: its numbers stay).
                     async with self.db.transaction() as tx:
-                        await tx.conversations.push_options(row.user_id, row.options, self.clock())
+                        await tx.conversations.push_options(
+                            row.user_id, row.options, self.clock(), only_in=AT_REST
+                        )
                 await sender.deliver(row.external_id, reply)
             finally:
                 limiter.done(turn)  # the answer is in (the rest is bookkeeping)

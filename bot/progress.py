@@ -26,7 +26,7 @@ from handlers.broadcast import progress_reply
 from handlers.core import DEFAULT_QUIET, QuietHours
 from handlers.i18n import Catalogs
 from handlers.quiet import quiet_until
-from handlers.types import Reply
+from handlers.types import AT_REST, Reply
 from storage import Database
 from storage.broadcasts import Progress
 
@@ -114,14 +114,8 @@ class ProgressReporter:
             if p.ref == "" or shown == (p.sent, p.blocked, p.failed):
                 return 0  # cannot be edited (the end comes later), or unchanged
         reply = progress_reply(self.catalogs.get(p.locale), bid, counts)
-        if done and reply.options and getattr(sender, "typed_options", False):
-            # Before it goes: "1" typed on seeing it asks for the report.
-            async with self.db.transaction() as tx:
-                await tx.conversations.push_options(
-                    p.user_id, [(o.id, o.label) for o in reply.options], now
-                )
         try:
-            ref = await self._show(sender, p, reply, done)
+            ref = await self._show(sender, p, reply, done, now)
         except Unreachable as err:  # the officer blocked the bot: stop following
             log.info("progress: broadcast %s: the officer is unreachable (%s)", bid, err.reason)
             await self._save(p, p.ref, shown, now)
@@ -132,20 +126,36 @@ class ProgressReporter:
         await self._save(p, ref, shown, now if done else None)
         return 1
 
-    async def _show(self, sender: Sender, p: Progress, reply: Reply, done: bool) -> str:
+    async def _show(
+        self, sender: Sender, p: Progress, reply: Reply, done: bool, now: datetime
+    ) -> str:
         """Send or edit the message; returns its reference ("" where the
         channel cannot edit)."""
         if isinstance(sender, Editor):
             if p.ref:
                 try:
+                    # Changed where it stands, higher up: its options never
+                    # become what a number typed now means.
                     await sender.edit(p.external_id, p.ref, reply)
                     return p.ref
                 except Rejected as err:  # deleted, or too old to edit: a new one
                     log.info("progress: message not edited (%s); sending a new one", err.reason)
+            await self._push_options(sender, p, reply, now)
             return await sender.post(p.external_id, reply)
         if p.ref is None or done:
+            await self._push_options(sender, p, reply, now)
             await sender.deliver(p.external_id, reply)
         return ""
+
+    async def _push_options(self, sender: Sender, p: Progress, reply: Reply, now: datetime) -> None:
+        """Before a new message goes: "1" typed on seeing it asks for the
+        report, unless the officer has a form open (its numbers stay)."""
+        if not reply.options or not getattr(sender, "typed_options", False):
+            return
+        async with self.db.transaction() as tx:
+            await tx.conversations.push_options(
+                p.user_id, [(o.id, o.label) for o in reply.options], now, only_in=AT_REST
+            )
 
     async def _save(
         self, p: Progress, ref: str | None, shown: tuple[int, ...], done_at: datetime | None

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from handlers import sms_forms
 from handlers.core import VN_TZ, Context
@@ -34,6 +34,7 @@ from handlers.quiet import quiet_until
 from handlers.sms_text import segments, sms_form
 from handlers.text import words
 from handlers.types import Attachment, Option, Reply
+from handlers.volunteer import mask_phone
 from storage.broadcasts import Broadcast, Delivery, Reach
 from storage.records import Commune
 
@@ -109,8 +110,8 @@ MSG_NOBODY = _(
 )
 SEND_NOW = _("📤 Send now")
 SEND_LATER = _("🕒 Send later")
-MSG_ASK_WHEN = _("When should it be sent? Type a time, e.g. 18:30, mai 8:00 or 25/11 8:00.")
-MSG_BAD_TIME = _("I could not read this time. Please type it like 18:30, mai 8:00 or 25/11 8:00.")
+MSG_ASK_WHEN = _("When should it be sent? Type a time, e.g. 18:30, mai 8:00 or {day} 8:00.")
+MSG_BAD_TIME = _("I could not read this time. Please type it like 18:30, mai 8:00 or {day} 8:00.")
 MSG_PAST_TIME = _("That time has already passed ({when}). Please type a later time, e.g. mai 8:00.")
 MSG_QUEUED = _(
     "Broadcast #{id} is being sent; recipients: {count}. Type “status” to see how far it got."
@@ -120,6 +121,10 @@ MSG_SCHEDULED = _(
 )
 MSG_AT = _("at {time} on {date}")
 MSG_QUIET = _("Quiet hours ({start}–{end}): messages to citizens go out from {time} on {date}.")
+MSG_QUEUED_QUIET = _(
+    "It is quiet hours ({start}–{end}): broadcast #{id} will go out to {count} recipients from "
+    "{time} on {date}. You can cancel it until then."
+)
 MSG_STATUS = _(
     "Broadcast #{id} to {audience}, {when}.\n"
     "Sent: {sent}. Waiting: {pending}. Blocked the bot: {blocked}. Failed: {failed}. "
@@ -127,6 +132,7 @@ MSG_STATUS = _(
 )
 MSG_STATUS_CANCELLED = _("This broadcast was cancelled.")
 MSG_NOT_FOUND = _("This broadcast is not one of your commune's.")
+MSG_NO_SUCH = _("There is no broadcast #{id}.")
 MSG_CONFIRM_CANCEL = _(
     "Cancel broadcast #{id}? The {count} messages not sent yet will not be sent. Messages "
     "already sent cannot be taken back."
@@ -152,6 +158,10 @@ REPORT_LABEL = _("📊 Delivery report (Excel)")
 CANCEL_LABEL = _("🛑 Cancel the broadcast")
 YES_CANCEL = _("Yes, cancel it")
 NO_KEEP = _("No, keep it")
+MSG_CANCEL_YES_NO = _("Please answer “yes” to cancel broadcast #{id}, or “no” to keep it.")
+# Typed answers to "Cancel broadcast #1?" (words as ``handlers.text.words`` gives them).
+CANCEL_YES_WORDS = {"yes", "y", "co", "ok", "oke", "dong y", "vang", "u", "uh", "co huy", "huy di"}
+CANCEL_NO_WORDS = {"no", "n", "khong", "ko", "k", "thoi", "giu lai", "khong huy"}
 
 AUDIENCE_LABELS = {
     "all": _("Everyone linked in the commune"),
@@ -184,6 +194,7 @@ STATUS_WORDS = {
     "blocked": _("blocked the bot"),
     "cancelled": _("cancelled"),
 }
+REPORT_SHEET = _("Report")  # the sheet's name (at most 31 characters)
 REPORT_HEADERS = (
     _("Recipient"),
     _("Channel"),
@@ -193,6 +204,7 @@ REPORT_HEADERS = (
     _("Sent at"),
 )
 STATUS_WORDS_TYPED = {"status", "trang thai", "tinh trang", "tien do", "progress"}
+SKIP_WORDS_TYPED = {"skip", "bo qua", "khong can", "no english", "khong co tieng anh"}
 
 STATES = frozenset(
     {
@@ -286,6 +298,12 @@ async def _commune(ctx: Context) -> Commune | None:
     """The commune of the draft, if the user is (still) its officer."""
     code = ctx.state.data.get("commune")
     return next((c for c in await _communes(ctx) if c.code == code), None)
+
+
+def _example_day(ctx: Context) -> str:
+    """A day to show in an example time: the day after tomorrow ("22/11"),
+    so the example is never a day already gone."""
+    return (ctx.local_now.date() + timedelta(days=2)).strftime("%d/%m")
 
 
 def _when_text(t: Translator, moment: datetime) -> str:
@@ -541,20 +559,24 @@ async def send(ctx: Context, send_at: datetime | None = None) -> None:
         english=text_en is not None,
     )
     ctx.goto("bc_show", id=bid)
-    if send_at is None:
+    morning = quiet_until(when, ctx.quiet)
+    quiet = {}
+    if morning is not None and ctx.quiet is not None:
+        local = morning.astimezone(VN_TZ)
+        quiet = {
+            "start": ctx.quiet[0].strftime("%H:%M"),
+            "end": ctx.quiet[1].strftime("%H:%M"),
+            "time": local.strftime("%H:%M"),
+            "date": ctx.t.date(local.date()),
+        }
+    if send_at is None and quiet:  # "being sent" would not be true until the morning
+        text = ctx._(MSG_QUEUED_QUIET, id=bid, count=queued, **quiet)
+    elif send_at is None:
         text = ctx._(MSG_QUEUED, id=bid, count=queued)
     else:
         text = ctx._(MSG_SCHEDULED, id=bid, count=queued, when=_when_text(ctx.t, when))
-    morning = quiet_until(when, ctx.quiet)
-    if morning is not None and ctx.quiet is not None:
-        local = morning.astimezone(VN_TZ)
-        text += "\n" + ctx._(
-            MSG_QUIET,
-            start=ctx.quiet[0].strftime("%H:%M"),
-            end=ctx.quiet[1].strftime("%H:%M"),
-            time=local.strftime("%H:%M"),
-            date=ctx.t.date(local.date()),
-        )
+        if quiet:
+            text += "\n" + ctx._(MSG_QUIET, **quiet)
     ctx.say(text, _show_options(ctx, bid, pending=queued))
 
 
@@ -604,7 +626,8 @@ async def show(ctx: Context, bid: int) -> None:
         return
     b = await _mine(ctx, bid)
     if b is None:
-        await home(ctx, ctx._(MSG_NOT_FOUND))
+        exists = await ctx.tx.broadcasts.get(bid) is not None
+        await home(ctx, ctx._(MSG_NOT_FOUND) if exists else ctx._(MSG_NO_SUCH, id=bid))
         return
     counts = await ctx.tx.broadcasts.counts(bid)
     text = ctx._(
@@ -624,7 +647,7 @@ async def show(ctx: Context, bid: int) -> None:
     ctx.say(text, _show_options(ctx, b.id, pending=counts.get("pending", 0)))
 
 
-async def ask_cancel(ctx: Context, bid: int) -> None:
+async def ask_cancel(ctx: Context, bid: int, note: str | None = None) -> None:
     b = await _mine(ctx, bid)
     if b is None:
         await show(ctx, bid)
@@ -635,8 +658,9 @@ async def ask_cancel(ctx: Context, bid: int) -> None:
         await show(ctx, bid)
         return
     ctx.goto("bc_cancel", id=bid)
+    question = ctx._(MSG_CONFIRM_CANCEL, id=bid, count=pending)
     ctx.say(
-        ctx._(MSG_CONFIRM_CANCEL, id=bid, count=pending),
+        f"{note}\n{question}" if note else question,
         [
             Option(f"bc:cancel_yes:{bid}", ctx._(YES_CANCEL)),
             Option(f"bc:show:{bid}", ctx._(NO_KEEP)),
@@ -665,9 +689,12 @@ def mask_name(name: str) -> str:
     return " ".join([parts[0], *(p[:1] + "." for p in parts[1:])])
 
 
-def _mask_account(external_id: str) -> str:
-    """The channel's identity with only its last 4 characters (none when short)."""
-    return "****" + external_id[-4:] if len(external_id) >= 8 else "****"
+def _mask_account(d: Delivery) -> str:
+    """The channel's identity with only its last 4 characters (none when
+    short); by SMS, the phone number's (the identity is only its hash)."""
+    if d.phone:
+        return mask_phone(d.phone)
+    return "****" + d.external_id[-4:] if len(d.external_id) >= 8 else "****"
 
 
 def _recipient(t: Translator, d: Delivery) -> str:
@@ -682,7 +709,7 @@ def report_xlsx(t: Translator, deliveries: list[Delivery]) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title="Report")
+    ws = wb.create_sheet(title=t.gettext(REPORT_SHEET)[:31])
     ws.append([t.gettext(h) for h in REPORT_HEADERS])
     for d in deliveries:
         sent = d.sent_at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M") if d.sent_at else ""
@@ -690,7 +717,7 @@ def report_xlsx(t: Translator, deliveries: list[Delivery]) -> bytes:
             [
                 _recipient(t, d),
                 d.channel,
-                _mask_account(d.external_id),
+                _mask_account(d),
                 t.gettext(STATUS_WORDS.get(d.status, d.status)),
                 d.last_error or "",
                 sent,
@@ -762,7 +789,7 @@ async def on_option(ctx: Context, option: str) -> None:
         await send(ctx)
     elif action == "later" and state == "bc_preview":
         ctx.goto("bc_when", **ctx.state.data)
-        ctx.say(ctx._(MSG_ASK_WHEN), _nav(ctx))
+        ctx.say(ctx._(MSG_ASK_WHEN, day=_example_day(ctx)), _nav(ctx))
     elif action == "show" and bid is not None:
         await show(ctx, bid)
     elif action == "report" and bid is not None:
@@ -784,6 +811,8 @@ async def on_text(ctx: Context, text: str) -> None:
             return
         ctx.state.data["text_vi"] = text.strip()
         ask_en(ctx)
+    elif state == "bc_en" and " ".join(words(text)) in SKIP_WORDS_TYPED:
+        await preview(ctx)  # as the button, in either language
     elif state == "bc_en":
         problem = _check_text(ctx, text)
         if problem:
@@ -794,13 +823,21 @@ async def on_text(ctx: Context, text: str) -> None:
     elif state == "bc_when":
         when = parse_send_time(text, ctx.local_now)
         if when is None:
-            ctx.say(ctx._(MSG_BAD_TIME), _nav(ctx))
+            ctx.say(ctx._(MSG_BAD_TIME, day=_example_day(ctx)), _nav(ctx))
         elif when <= ctx.now:
             ctx.say(ctx._(MSG_PAST_TIME, when=_when_text(ctx.t, when)), _nav(ctx))
         else:
             await send(ctx, when)
     elif state in ("bc_show", "bc_cancel") and " ".join(words(text)) in STATUS_WORDS_TYPED:
         await show(ctx, int(ctx.state.data["id"]))
+    elif state == "bc_cancel":
+        key, bid = " ".join(words(text)), int(ctx.state.data["id"])
+        if key in CANCEL_YES_WORDS:  # as the button
+            await cancel(ctx, bid)
+        elif key in CANCEL_NO_WORDS:
+            await show(ctx, bid)
+        else:
+            await ask_cancel(ctx, bid, ctx._(MSG_CANCEL_YES_NO, id=bid))
     else:
         await ask_again(ctx)
 
@@ -824,7 +861,7 @@ async def ask_again(ctx: Context) -> None:
     elif state == "bc_preview":
         await preview(ctx)
     elif state == "bc_when":
-        ctx.say(ctx._(MSG_ASK_WHEN), _nav(ctx))
+        ctx.say(ctx._(MSG_ASK_WHEN, day=_example_day(ctx)), _nav(ctx))
     elif state in ("bc_show", "bc_cancel"):
         await show(ctx, int(ctx.state.data["id"]))
     else:
@@ -875,6 +912,20 @@ async def on_command(ctx: Context, command: str, args: str) -> None:
         await home(ctx)
 
 
+async def _claim(ctx: Context) -> bool:
+    """“trạng thái” / “status” typed by an officer at the main menu (as the
+    answer to a send suggests): the latest broadcast's status."""
+    inc = ctx.incoming
+    if inc.command is not None or inc.option is not None or not inc.text:
+        return False
+    if ctx.state.state != "menu" or ctx.user.role != "officer":
+        return False
+    if " ".join(words(inc.text)) not in STATUS_WORDS_TYPED or not await _communes(ctx):
+        return False
+    await on_command(ctx, "broadcast", "status")
+    return True
+
+
 FEATURE = Feature(
     name="broadcast",
     states=STATES,
@@ -886,5 +937,6 @@ FEATURE = Feature(
     on_command=on_command,
     on_back=on_back,
     on_other=on_other,
+    claim=_claim,
     menu={"officer": [("bc:menu", MENU_LABEL)]},
 )

@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+# Conversation states that show something rather than ask for it. Only there
+# does a message pushed to the person (a payment message, the end of a
+# broadcast) take over what a typed "1" means; in a form ("who should
+# receive it? 1. everyone ..."), the form's own numbers stay.
+AT_REST = frozenset({"menu", "bc_show"})
+
 
 @dataclass(frozen=True)
 class Option:

@@ -58,6 +58,8 @@ class Delivery:
     status: str
     last_error: str | None
     sent_at: datetime | None
+    # An SMS recipient's phone number (their channel identity is its hash).
+    phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -279,6 +281,7 @@ class BroadcastStore(_Store):
                     OutboxRow.status,
                     OutboxRow.last_error,
                     OutboxRow.sent_at,
+                    UserRow.phone_enc,
                 )
                 .join(UserRow, UserRow.id == OutboxRow.user_id)
                 .where(OutboxRow.broadcast_id == broadcast_id)
@@ -311,6 +314,7 @@ class BroadcastStore(_Store):
                 status=r.status,
                 last_error=r.last_error,
                 sent_at=_aware(r.sent_at),
+                phone=self.vault.decrypt(r.phone_enc) if r.phone_enc else None,
             )
             for r in rows
         ]

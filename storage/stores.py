@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar, cast
@@ -613,16 +614,27 @@ class ConversationStore(_Store):
             await conn.execute(_CONV_INSERT, {"user_id": user_id, **values})
 
     async def push_options(
-        self, user_id: int, options: list[tuple[str, str]], now: datetime
+        self,
+        user_id: int,
+        options: list[tuple[str, str]],
+        now: datetime,
+        *,
+        only_in: Collection[str] | None = None,
     ) -> None:
-        await self.push_options_many([(user_id, options)], now)
+        await self.push_options_many([(user_id, options)], now, only_in=only_in)
 
     async def push_options_many(
-        self, pushed: list[tuple[int, list[tuple[str, str]]]], now: datetime
+        self,
+        pushed: list[tuple[int, list[tuple[str, str]]]],
+        now: datetime,
+        *,
+        only_in: Collection[str] | None = None,
     ) -> None:
         """Messages with options were delivered to these people (a reminder
         shown as a numbered list): their next "2" picks from those options,
-        whatever the conversation showed before. The state itself is kept."""
+        whatever the conversation showed before. The state itself is kept.
+        ``only_in``: the conversation states where they take over; elsewhere
+        (a form the person has open) the stored options stay."""
         if not pushed:
             return
         conn = await self.session.connection()
@@ -632,6 +644,7 @@ class ConversationStore(_Store):
         stmt = stmt.on_conflict_do_update(
             index_elements=[_CONV.c.user_id],
             set_={"options": stmt.excluded.options, "updated_at": stmt.excluded.updated_at},
+            where=_CONV.c.state.in_(list(only_in)) if only_in is not None else None,
         )
         await conn.execute(
             stmt,

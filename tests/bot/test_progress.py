@@ -304,3 +304,63 @@ async def test_a_cancelled_broadcast_ends_its_progress(dispatcher, db, seeded, c
     assert progress.text == (
         "🛑 Thông báo số 1 đã bị hủy: đã gửi 1 trên 3 · đã chặn bot 0 · lỗi 0 · không gửi 2."
     )
+
+
+async def test_the_end_of_a_broadcast_does_not_renumber_a_new_draft_on_web(
+    dispatcher, db, seeded, clock
+):
+    """The final progress message replaces the old one higher up the page:
+    its options must not take over the numbers of the draft the officer has
+    open, where "1" is "everyone"."""
+    await citizens(dispatcher, "web", ["p" * 20, "s" * 20, "t" * 20])
+    officer_id = "o" * 20
+    officer = await officer_sends(dispatcher, db, "web", officer_id)
+    inbox = WebInbox(db, clock)
+    senders = {"web": inbox}
+    reporter = ProgressReporter(db, Catalogs(), senders, interval=3, quiet=QUIET, clock=clock)
+    work = worker(db, senders, clock)
+    await reporter.run_once()
+    await officer.tap("bc:menu")
+    await officer.tap("bc:new")
+    assert officer.option_ids()[0] == "bc:aud:all"
+    for _ in range(3):
+        await work.run_once()
+        clock.now += timedelta(seconds=3)
+        await reporter.run_once()
+    (final,) = await inbox.take(officer_id)
+    assert final.text.startswith("✅ Thông báo số 1 đã gửi xong")
+    await officer.say("1")
+    assert "Báo cáo gửi tin" not in officer.text
+    assert officer.text.startswith("Xin gõ nội dung thông báo")
+
+
+async def test_the_end_of_a_broadcast_does_not_renumber_a_new_draft_on_zalo(
+    dispatcher, db, seeded, clock, zalo_fake
+):
+    """On Zalo the final message is a new numbered list, but while a draft
+    is open, "1" still answers the draft."""
+    await citizens(dispatcher, "zalo", ["7302", "7303", "7304"])
+    officer = await officer_sends(dispatcher, db, "zalo", "7301")
+    zalo = ZaloChannel(
+        dispatcher, MediaStore(), token=zalo_fake.token, base_url=zalo_fake.base_url,
+        rate_limit=0, public_url="http://127.0.0.1:1",
+    )  # fmt: skip
+    await zalo.start()
+    senders = {"zalo": zalo}
+    reporter = ProgressReporter(db, Catalogs(), senders, interval=3, quiet=QUIET, clock=clock)
+    work = worker(db, senders, clock)
+    try:
+        await work.run_once()
+        await reporter.run_once()
+        await officer.tap("bc:menu")
+        await officer.tap("bc:new")
+        for _ in range(2):
+            await work.run_once()
+            clock.now += timedelta(seconds=3)
+            await reporter.run_once()
+    finally:
+        await zalo.stop()
+    assert zalo_fake.by_chat["7301"][-1].text.startswith("✅ Thông báo số 1 đã gửi xong")
+    await officer.say("1")
+    assert "Báo cáo gửi tin" not in officer.text
+    assert officer.text.startswith("Xin gõ nội dung thông báo")

@@ -9,6 +9,7 @@ import io
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
@@ -251,6 +252,31 @@ async def test_scheduling_status_and_cancel(dispatcher, db, seeded, clock):
     assert "Thông báo số 1 gửi mọi người đã liên kết trong xã" in officer.text
 
 
+@pytest.mark.parametrize("yes", ["có", "co", "yes", "đồng ý", "OK"])
+async def test_a_typed_yes_confirms_a_cancel_and_other_words_ask_again(
+    dispatcher, db, seeded, clock, yes
+):
+    await _citizens(dispatcher, db)
+    officer = await _officer(dispatcher, db)
+    await _compose(officer, "all", "Nhắc gia hạn thẻ BHYT trước 30/11.")
+    await officer.say("hen gio gui")
+    await officer.say("mai 8:00")
+    await officer.tap("bc:cancel:1")
+    assert "Hủy thông báo số 1?" in officer.text
+    await officer.say("để tôi xem")
+    assert officer.text.startswith(
+        "Xin trả lời “có” để hủy thông báo số 1, hoặc “không” để giữ lại."
+    )
+    assert "Hủy thông báo số 1?" in officer.text
+    await officer.say("không")
+    assert "Đang chờ: 3." in officer.text and "Đã hủy" not in officer.text.split("Đang chờ")[0]
+    assert {r.status for r in (await _outbox(db)).values()} == {"pending"}
+    await officer.tap("bc:cancel:1")
+    await officer.say(yes)
+    assert "Đã hủy thông báo số 1: 3 tin sẽ không được gửi." in officer.text
+    assert {r.status for r in (await _outbox(db)).values()} == {"cancelled"}
+
+
 async def test_delivery_report_is_an_xlsx_with_masked_recipients(dispatcher, db, seeded):
     await _citizens(dispatcher, db)
     officer = await _officer(dispatcher, db)
@@ -263,20 +289,36 @@ async def test_delivery_report_is_an_xlsx_with_masked_recipients(dispatcher, db,
             .where(OutboxRow.id == rows["tu"].id)
             .values(status="failed", last_error="chat not found", attempts=5)
         )
+        # A recipient by SMS: the report shows their masked number.
+        sms_user = await tx.sms.ensure_user("+84912345678", "vi")
+        tx.session.add(
+            OutboxRow(
+                key="broadcast:1:sms",
+                user_id=sms_user,
+                kind="broadcast",
+                text="Thông báo thử.",
+                created_at=datetime.now(UTC),
+                not_before=datetime.now(UTC),
+                broadcast_id=1,
+            )
+        )
     await officer.say("📊 Báo cáo gửi tin (Excel)")
     assert "Báo cáo gửi tin của thông báo số 1" in officer.text
     (attachment,) = officer.last[-1].attachments
     assert attachment.filename == "broadcast-1.xlsx"
     sheet = load_workbook(io.BytesIO(attachment.data)).active
+    assert sheet.title == "Báo cáo"
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert values[0] == ["Người nhận", "Kênh", "Tài khoản", "Trạng thái", "Lý do", "Thời điểm gửi"]
-    assert sorted(tuple(r[:5]) for r in values[1:]) == [
+    assert sorted(tuple(c or "" for c in r[:5]) for r in values[1:]) == [
+        ("", "sms", "****5678", "đang chờ", ""),
         ("Lê V. T.", "web", "****", "lỗi", "chat not found"),
-        ("Nguyễn T. P.", "web", "****", "đang chờ", None),
-        ("Nguyễn T. P.", "web", "****", "đang chờ", None),
+        ("Nguyễn T. P.", "web", "****", "đang chờ", ""),
+        ("Nguyễn T. P.", "web", "****", "đang chờ", ""),
     ]
     text = repr(values)
     assert "Nguyễn Thị Phàm" not in text and "001140001234" not in text
+    assert "912345678" not in text
 
 
 async def test_an_officer_reaches_nobody_outside_their_commune(dispatcher, db, seeded):
@@ -408,11 +450,13 @@ async def test_send_now_in_quiet_hours_says_when_citizens_get_it(dispatcher, db,
     officer = await _officer(dispatcher, db)
     await _compose(officer, "all", "Mời bà con họp thôn lúc 8 giờ sáng mai.")
     await officer.say("gửi ngay")
-    assert "Thông báo số 1 đang được gửi tới 3 người" in officer.text
-    assert (
-        "Giờ yên lặng (21:00–07:00): tin cho người dân sẽ được gửi từ 07:00 ngày 21/11/2026."
-        in officer.text
+    # One message, that does not say it is being sent.
+    assert officer.text.startswith(
+        "Đang là giờ yên lặng (21:00–07:00): thông báo số 1 sẽ được gửi tới 3 người từ 07:00 "
+        "ngày 21/11/2026. Ông/Bà có thể hủy trước giờ đó."
     )
+    assert "đang được gửi" not in officer.text
+    assert {r.not_before.replace(tzinfo=UTC) for r in (await _outbox(db)).values()} == {clock.now}
     # In English, and for a time typed into quiet hours.
     await officer.tap("lang:en")
     await _compose(officer, "all", "Họp thôn.")
@@ -450,7 +494,67 @@ async def test_send_now_at_night_with_quiet_hours_off_says_nothing_of_them(db, s
     officer = Chat(late, "officer")
     await _compose(officer, "all", "Họp thôn.")
     await officer.say("gửi ngay")
-    assert (
-        "Giờ yên lặng (22:00–06:00): tin cho người dân sẽ được gửi từ 06:00 ngày 21/11/2026."
-        in (officer.text)
+    assert officer.text.startswith(
+        "Đang là giờ yên lặng (22:00–06:00): thông báo số 2 sẽ được gửi tới 3 người từ 06:00 "
+        "ngày 21/11/2026."
     )
+    assert "đang được gửi" not in officer.text
+
+
+async def test_status_typed_at_the_menu_shows_the_latest_broadcast(dispatcher, db, seeded):
+    await _citizens(dispatcher, db)
+    officer = await _officer(dispatcher, db)
+    await officer.tap("nav:menu")
+    await officer.say("trạng thái")
+    assert "Chưa có thông báo nào" in officer.text  # none yet: the broadcasts' page
+    await _compose(officer, "all", "Họp thôn.")
+    await officer.tap("bc:send")
+    assert "Gõ “trạng thái” để xem tiến độ." in officer.text
+    await officer.tap("nav:menu")
+    for typed in ("trạng thái", "status"):
+        await officer.say(typed)
+        assert "Thông báo số 1 gửi mọi người đã liên kết trong xã" in officer.text
+        assert "Đang chờ: 3." in officer.text
+        await officer.tap("nav:menu")
+    # A citizen typing it is not shown anyone's broadcast.
+    pham = Chat(dispatcher, "pham")
+    await pham.say("trạng thái")
+    assert "Thông báo số 1" not in pham.text
+
+
+@pytest.mark.parametrize("typed", ["skip", "bo qua", "bỏ qua", "Bỏ qua"])
+async def test_skip_typed_at_the_english_step_skips_it(dispatcher, db, seeded, typed):
+    await _citizens(dispatcher, db)
+    officer = await _officer(dispatcher, db)
+    await officer.tap("bc:menu")
+    await officer.tap("bc:new")
+    await officer.tap("bc:aud:all")
+    await officer.say("Họp thôn.")
+    await officer.say(typed)
+    assert "Bản tiếng Anh: không có" in officer.text
+    assert "bc:send" in officer.option_ids()
+
+
+async def test_a_broadcast_that_does_not_exist_is_not_called_another_communes(
+    dispatcher, db, seeded
+):
+    officer = await _officer(dispatcher, db)
+    await officer.command("broadcast", "99")
+    assert "Không có thông báo số 99." in officer.text
+    assert "không thuộc xã" not in officer.text
+
+
+async def test_the_example_times_follow_today(dispatcher, db, seeded, clock):
+    await _citizens(dispatcher, db)
+    officer = await _officer(dispatcher, db)
+    for today, example in (
+        (clock.now, "22/11 8:00"),
+        (datetime(2027, 3, 30, 3, tzinfo=UTC), "01/04 8:00"),
+    ):
+        clock.now = today
+        await _compose(officer, "all", "Họp thôn.")
+        await officer.say("hen gio gui")
+        assert f"ví dụ: 18:30, mai 8:00 hoặc {example}." in officer.text
+        await officer.say("sang thu hai")
+        assert f"Xin gõ như sau: 18:30, mai 8:00 hoặc {example}." in officer.text
+        await officer.tap("nav:menu")
