@@ -231,7 +231,13 @@ class OutboxStore(_Store):
                 _USERS.c.sms_opt_out_at,
             )
             .select_from(_OUTBOX.join(_USERS, _USERS.c.id == _OUTBOX.c.user_id))
-            .where(_OUTBOX.c.claim_token == token)
+            # The claimed rows are pending and due: said here, the lookup stays on
+            # the due index instead of reading every row the outbox ever held.
+            .where(
+                _OUTBOX.c.status == "pending",
+                _OUTBOX.c.not_before <= now,
+                _OUTBOX.c.claim_token == token,
+            )
             .order_by(_OUTBOX.c.not_before, _OUTBOX.c.id)
         )
         return [
