@@ -119,8 +119,11 @@ MSG_QUEUED = _(
 MSG_SCHEDULED = _(
     "Broadcast #{id} will be sent {when}; recipients: {count}. You can cancel it until then."
 )
+MSG_SCHEDULED_QUIET = _(
+    "Broadcast #{id} is set for {set_time} on {set_date}, in quiet hours ({start}–{end}): "
+    "citizens get it from {time} on {date}; recipients: {count}. You can cancel it until then."
+)
 MSG_AT = _("at {time} on {date}")
-MSG_QUIET = _("Quiet hours ({start}–{end}): messages to citizens go out from {time} on {date}.")
 MSG_QUEUED_QUIET = _(
     "It is quiet hours ({start}–{end}): broadcast #{id} will go out to {count} recipients from "
     "{time} on {date}. You can cancel it until then."
@@ -573,10 +576,18 @@ async def send(ctx: Context, send_at: datetime | None = None) -> None:
         text = ctx._(MSG_QUEUED_QUIET, id=bid, count=queued, **quiet)
     elif send_at is None:
         text = ctx._(MSG_QUEUED, id=bid, count=queued)
+    elif quiet:  # set inside quiet hours: say when citizens really get it
+        local_when = when.astimezone(VN_TZ)
+        text = ctx._(
+            MSG_SCHEDULED_QUIET,
+            id=bid,
+            count=queued,
+            set_time=local_when.strftime("%H:%M"),
+            set_date=ctx.t.date(local_when.date()),
+            **quiet,
+        )
     else:
         text = ctx._(MSG_SCHEDULED, id=bid, count=queued, when=_when_text(ctx.t, when))
-        if quiet:
-            text += "\n" + ctx._(MSG_QUIET, **quiet)
     ctx.say(text, _show_options(ctx, bid, pending=queued))
 
 
