@@ -9,6 +9,7 @@ the database until the page fetches them with ``GET /api/inbox``.
 from __future__ import annotations
 
 import base64
+import functools
 import ipaddress
 import logging
 import secrets
@@ -251,13 +252,21 @@ def _is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
+    return any(ip in network for network in _networks(trusted))
+
+
+@functools.cache
+def _networks(
+    trusted: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The trusted proxies as networks, parsed once (the settings check them at start)."""
+    out = []
     for entry in trusted:
         try:
-            if ip in ipaddress.ip_network(entry, strict=False):
-                return True
+            out.append(ipaddress.ip_network(entry, strict=False))
         except ValueError:
             continue
-    return False
+    return tuple(out)
 
 
 def _identity(request: web.Request) -> tuple[str, bool]:

@@ -30,16 +30,21 @@ async def fake() -> AsyncIterator[FakeTelegram]:
     await server.stop()
 
 
-@pytest.fixture
-async def channel(fake, db, catalogs) -> AsyncIterator[TelegramChannel]:
-    tg = TelegramChannel(
+def telegram(fake, db, catalogs, *, timeout: float) -> TelegramChannel:
+    """The Telegram sender against the fake; ``timeout``: how long a send waits."""
+    return TelegramChannel(
         Dispatcher(db, catalogs, route),
         catalogs,
         token=fake.token,
         base_url=fake.base_url,
         rate_limit=0,
-        delivery_timeout=0.3,
+        delivery_timeout=timeout,
     )
+
+
+@pytest.fixture
+async def channel(fake, db, catalogs) -> AsyncIterator[TelegramChannel]:
+    tg = telegram(fake, db, catalogs, timeout=0.3)
     yield tg
     await tg.stop()
 
@@ -347,14 +352,7 @@ async def test_quiet_hours_hold_citizens_messages_until_morning_not_officers(
 async def test_two_workers_on_one_database_send_each_of_200_once(db, fake, catalogs, database_url):
     # A send that times out is sent again (at least once, see the README): this
     # test is about claiming, so the sender waits long enough on a busy machine.
-    channel = TelegramChannel(
-        Dispatcher(db, catalogs, route),
-        catalogs,
-        token=fake.token,
-        base_url=fake.base_url,
-        rate_limit=0,
-        delivery_timeout=10,
-    )
+    channel = telegram(fake, db, catalogs, timeout=10)
     chats = list(range(9000, 9200))
     await queue(db, chats)
     # On PostgreSQL each worker has its own connections, as separate

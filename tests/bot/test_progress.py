@@ -169,16 +169,22 @@ async def test_a_message_deleted_by_the_officer_is_sent_anew(dispatcher, db, see
     )
 
 
-async def test_zalo_gets_a_message_at_the_start_and_at_the_end_only(
-    dispatcher, db, seeded, clock, zalo_fake
-):
-    await citizens(dispatcher, "zalo", ["7302", "7303", "7304"])
-    officer = await officer_sends(dispatcher, db, "zalo", "7301")
+async def zalo_sender(dispatcher, zalo_fake) -> ZaloChannel:
+    """A started Zalo channel against the fake Zalo Bot API."""
     zalo = ZaloChannel(
         dispatcher, MediaStore(), token=zalo_fake.token, base_url=zalo_fake.base_url,
         rate_limit=0, public_url="http://127.0.0.1:1",
     )  # fmt: skip
     await zalo.start()
+    return zalo
+
+
+async def test_zalo_gets_a_message_at_the_start_and_at_the_end_only(
+    dispatcher, db, seeded, clock, zalo_fake
+):
+    await citizens(dispatcher, "zalo", ["7302", "7303", "7304"])
+    officer = await officer_sends(dispatcher, db, "zalo", "7301")
+    zalo = await zalo_sender(dispatcher, zalo_fake)
     senders = {"zalo": zalo}
     reporter = ProgressReporter(db, Catalogs(), senders, interval=3, quiet=QUIET, clock=clock)
     work = worker(db, senders, clock)
@@ -341,11 +347,7 @@ async def test_the_end_of_a_broadcast_does_not_renumber_a_new_draft_on_zalo(
     is open, "1" still answers the draft."""
     await citizens(dispatcher, "zalo", ["7302", "7303", "7304"])
     officer = await officer_sends(dispatcher, db, "zalo", "7301")
-    zalo = ZaloChannel(
-        dispatcher, MediaStore(), token=zalo_fake.token, base_url=zalo_fake.base_url,
-        rate_limit=0, public_url="http://127.0.0.1:1",
-    )  # fmt: skip
-    await zalo.start()
+    zalo = await zalo_sender(dispatcher, zalo_fake)
     senders = {"zalo": zalo}
     reporter = ProgressReporter(db, Catalogs(), senders, interval=3, quiet=QUIET, clock=clock)
     work = worker(db, senders, clock)

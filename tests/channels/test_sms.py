@@ -150,10 +150,9 @@ async def test_answers_are_limited_to_ten_a_day_per_number(bot, gateway, clock):
     assert gateway.to(PHAM_PHONE)[-1] == PAID_VI
 
 
-async def test_the_daily_limit_is_a_setting(gateway, database_url, seeded, clock, unused_tcp_port):
-    app = build_app(
-        settings_for(gateway, database_url, unused_tcp_port, sms_answers_per_day=2), clock=clock
-    )
+async def four_tc_with_a_limit_of_two(gateway, database_url, clock, port) -> None:
+    """Four "tc" from one number with SMS_ANSWERS_PER_DAY=2: two answers, one notice."""
+    app = build_app(settings_for(gateway, database_url, port, sms_answers_per_day=2), clock=clock)
     await app.start()
     try:
         for _ in range(4):
@@ -165,6 +164,10 @@ async def test_the_daily_limit_is_a_setting(gateway, database_url, seeded, clock
         PAID_VI,
         "So nay da duoc tra loi 2 lan hom nay. Ong/Ba vui long nhan lai vao ngay mai.",
     ]
+
+
+async def test_the_daily_limit_is_a_setting(gateway, database_url, seeded, clock, unused_tcp_port):
+    await four_tc_with_a_limit_of_two(gateway, database_url, clock, unused_tcp_port)
 
 
 async def test_stop_at_the_limit_is_confirmed_instead_of_the_notice(
@@ -595,17 +598,4 @@ async def test_the_daily_limit_holds_in_the_small_hours_vietnam_time(
     from datetime import UTC, datetime
 
     clock.now = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)  # 02:00 on the 21st in Vietnam
-    app = build_app(
-        settings_for(gateway, database_url, unused_tcp_port, sms_answers_per_day=2), clock=clock
-    )
-    await app.start()
-    try:
-        for _ in range(4):
-            await text_in(app, PHAM_PHONE, "tc")
-    finally:
-        await app.stop()
-    assert gateway.to(PHAM_PHONE) == [
-        PAID_VI,
-        PAID_VI,
-        "So nay da duoc tra loi 2 lan hom nay. Ong/Ba vui long nhan lai vao ngay mai.",
-    ]
+    await four_tc_with_a_limit_of_two(gateway, database_url, clock, unused_tcp_port)
