@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, func, or_, select, update
+from sqlalchemy import Table, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import OutboxRow, UserRow, WebInboxRow
@@ -206,9 +206,15 @@ class OutboxStore(_Store):
             .limit(limit)
         )
         if channels is not None:
-            due = due.where(
-                _OUTBOX.c.user_id.in_(select(_USERS.c.id).where(_USERS.c.channel.in_(channels)))
+            # Each row's channel looked up by the user's key (a correlated
+            # subquery), not as a join: right after a broadcast queues
+            # thousands of rows the planner's figures are stale, and
+            # PostgreSQL then joined every due row to every user of the
+            # channel (0.85 s to claim 500 of 3,000 rows, against 15 ms).
+            channel = (
+                select(_USERS.c.channel).where(_USERS.c.id == _OUTBOX.c.user_id).scalar_subquery()
             )
+            due = due.where(channel.in_(channels))
         if conn.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True, of=_OUTBOX)
         await conn.execute(
@@ -240,6 +246,8 @@ class OutboxStore(_Store):
             )
             .order_by(_OUTBOX.c.not_before, _OUTBOX.c.id)
         )
+        # A broadcast's rows share their options: each text is read once.
+        options: dict[str, list[tuple[str, str]]] = {}
         return [
             Claimed(
                 id=r.id,
@@ -248,7 +256,8 @@ class OutboxStore(_Store):
                 user_id=r.user_id,
                 kind=r.kind,
                 text=r.text,
-                options=[(o[0], o[1]) for o in json.loads(r.options)],
+                options=options.get(r.options)
+                or options.setdefault(r.options, [(o[0], o[1]) for o in json.loads(r.options)]),
                 attempts=r.attempts,
                 channel=r.channel,
                 external_id=r.external_id,
@@ -261,16 +270,21 @@ class OutboxStore(_Store):
     async def mark_sent(self, rows: Sequence[tuple[int, str]], now: datetime) -> int:
         """Rows (id, token) the messenger accepted; returns how many were still
         held under those claims."""
-        if not rows:
-            return 0
-        conn = await self.session.connection()
-        result = await conn.execute(
-            update(_OUTBOX)
-            .where(_OUTBOX.c.id == bindparam("rid"), _OUTBOX.c.claim_token == bindparam("tok"))
-            .values(status="sent", sent_at=now, claimed_until=None, claim_token=None),
-            [{"rid": rid, "tok": tok} for rid, tok in rows],
-        )
-        return int(result.rowcount or 0)
+        by_token: dict[str, list[int]] = {}
+        for rid, tok in rows:
+            by_token.setdefault(tok, []).append(rid)
+        done = 0
+        # One statement a claim (usually all of them share one): a row at a
+        # time cost the database a statement per message.
+        for tok, ids in by_token.items():
+            result = await self.session.execute(
+                update(_OUTBOX)
+                .where(_OUTBOX.c.claim_token == tok, _OUTBOX.c.id.in_(ids))
+                .values(status="sent", sent_at=now, claimed_until=None, claim_token=None)
+                .execution_options(synchronize_session=False)
+            )
+            done += int(getattr(result, "rowcount", 0) or 0)
+        return done
 
     async def _finish(self, row_id: int, token: str, **values: object) -> None:
         await self.session.execute(

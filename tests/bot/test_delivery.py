@@ -5,6 +5,7 @@ answers, timeouts and blocked users; quiet hours hold citizens' messages."""
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 from collections.abc import AsyncIterator
@@ -271,6 +272,83 @@ async def test_telegram_answers_map_to_what_the_worker_does(channel):
             assert caught.value.retry_after == 3
         else:
             assert getattr(caught.value, "retry_after", None) is None
+
+
+async def test_telegram_raw_answers_map_to_what_the_worker_does(db, catalogs):
+    """Proactive sends read the Bot API's answers themselves: each status and
+    body, including a body that is not JSON, ends as the worker's outcome."""
+    from aiohttp import web
+
+    from bot.channels.base import Rejected, RetryLater, Unreachable
+    from handlers.types import Option, Reply
+
+    answers: list[tuple[int, str]] = []
+    received: list[tuple[str, str, dict]] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        received.append((request.match_info["method"], request.content_type, await request.json()))
+        status, body = answers.pop(0)
+        return web.Response(status=status, text=body, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    tg = TelegramChannel(
+        Dispatcher(db, catalogs, route),
+        catalogs,
+        token="1:T",
+        base_url=f"http://127.0.0.1:{port}/bot",
+        rate_limit=0,
+    )
+
+    def err(code: int, description: str, **params: object) -> tuple[int, str]:
+        body: dict[str, object] = {"ok": False, "error_code": code, "description": description}
+        if params:
+            body["parameters"] = params
+        return code, json.dumps(body)
+
+    cases: list[tuple[tuple[int, str], type[Exception] | None, float | None]] = [
+        ((200, '{"ok": true, "result": {"message_id": 5}}'), None, None),
+        (err(429, "Too Many Requests: retry after 7", retry_after=7), RetryLater, 7.0),
+        (err(403, "Forbidden: bot was blocked by the user"), Unreachable, None),
+        (err(403, "Forbidden: user is deactivated"), Unreachable, None),
+        (err(400, "Bad Request: chat not found"), Unreachable, None),
+        (err(400, "Bad Request: message text is empty"), Rejected, None),
+        (err(500, "Internal Server Error"), RetryLater, None),
+        ((502, "<html>Bad Gateway</html>"), RetryLater, None),
+        ((200, "not json"), RetryLater, None),
+    ]
+    try:
+        for answer, expected, retry_after in cases:
+            answers.append(answer)
+            reply = Reply("Tiền trợ cấp đã về", options=[Option("notify:off", "🔕 Tắt")])
+            if expected is None:
+                await tg.deliver("6001", reply)
+                continue
+            with pytest.raises(expected) as caught:
+                await tg.deliver("6001", reply)
+            assert getattr(caught.value, "retry_after", None) == retry_after, answer
+            if expected is Unreachable:
+                reason = str(caught.value).lower()
+                assert "blocked" in reason or "deactivated" in reason or "chat not found" in reason
+        # What went out: a JSON body with the text as written and the button.
+        method, content_type, body = received[0]
+        assert (method, content_type) == ("sendMessage", "application/json")
+        assert body == {
+            "chat_id": 6001,
+            "text": "Tiền trợ cấp đã về",
+            "reply_markup": {
+                "inline_keyboard": [[{"text": "🔕 Tắt", "callback_data": "notify:off"}]]
+            },
+        }
+        assert len(received) == len(cases)
+    finally:
+        await tg.stop()
+        await runner.cleanup()
 
 
 async def test_telegram_limits_one_a_second_per_chat_and_the_overall_rate(db, fake, channel):

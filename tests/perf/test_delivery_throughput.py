@@ -52,12 +52,12 @@ RATE_TARGET = 0.95 * LIMIT
 RATIO_TARGET = 0.5
 # Regression floors (see the README's figures). Under the cap the worker has
 # kept 29.4-30/s with no 429 at all; the floor leaves room for a loaded
-# machine. Without a cap the ratio is short of its goal: the bare loop runs at
-# 800-5,000/s depending on the machine's load, the worker at 350-950/s,
-# bound by Python CPU time per message (python-telegram-bot's request
-# building, the claim and the "sent" marks), so the floor is low.
+# machine. Without a cap the worker has reached 0.47-0.74 of the bare loop
+# (4,300-7,000 messages/s on a 2-core machine, where PostgreSQL's own work
+# competes with the worker and the fake for the cores); the floor catches a
+# slowdown like the stale-statistics claim that once held PostgreSQL at 0.1.
 RATE_FLOOR = 0.9 * LIMIT
-RATIO_FLOOR = 0.08
+RATIO_FLOOR = 0.25
 ROUNDS = 3
 CONCURRENCY = DeliveryConfig().concurrency  # the bare loop keeps as many in flight
 TEXT = "Tin báo tiền trợ cấp: Tiền trợ cấp tháng 12/2026 của Bà Nguyễn Thị Phàm: 500.000 ₫."
