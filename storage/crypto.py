@@ -28,10 +28,14 @@ class Vault:
         if len(secret) < 16:
             raise ValueError("BOT_SECRET_KEY must be at least 16 characters")
         self._hash_key = _derive(secret, b"lookup-hash")
+        # Keyed once; each hash starts from a copy (an import hashes every row).
+        self._hmac = hmac.new(self._hash_key, digestmod=hashlib.sha256)
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret, b"encryption")))
 
     def lookup_hash(self, value: str) -> str:
-        return hmac.new(self._hash_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+        mac = self._hmac.copy()
+        mac.update(value.encode("utf-8"))
+        return mac.hexdigest()
 
     def encrypt(self, value: str) -> str:
         return self._fernet.encrypt(value.encode("utf-8")).decode("ascii")

@@ -8,7 +8,6 @@ was). Batches look existing rows up with one query each.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
@@ -49,44 +48,49 @@ def _one_of(column: Any, values: list[Any], sqlite: bool) -> ColumnElement[bool]
     return cast(ColumnElement[bool], column.in_(values))
 
 
-async def _insert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """A multi-row INSERT of dicts with the same keys. On SQLite it goes straight
-    to the driver's executemany, each column's value converted once per distinct
-    value: SQLAlchemy's per-row parameter handling costs more than the insert."""
+_PAYMENT_COLUMNS = (
+    "beneficiary_id",
+    "period",
+    "commune_code",
+    "updated_at",
+    "amount",
+    "status",
+    "paid_on",
+    "method",
+    "bank_name",
+    "account_last4",
+    "note",
+)
+_EVENT_COLUMNS = ("beneficiary_id", "period", "old_status", "new_status", "import_id", "at")
+
+
+async def _insert_many(
+    conn: AsyncConnection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """A multi-row INSERT of tuples in ``columns``' order. On SQLite it goes
+    straight to the driver's executemany, each column needing conversion
+    (dates, times) converted once per distinct value: SQLAlchemy's per-row
+    parameter handling costs more than the insert."""
     if not rows:
         return
     if conn.dialect.name != "sqlite":
-        await conn.execute(insert(table), rows)
+        await conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    columns = list(rows[0])
-    converters: list[Callable[[Any], Any] | None] = []
-    for name in columns:
+    by_column = list(zip(*rows, strict=True))
+    for index, name in enumerate(columns):
         process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         if process is None:
-            converters.append(None)
             continue
-        seen: dict[Any, Any] = {}
-
-        def convert(value: Any, process: Any = process, seen: dict[Any, Any] = seen) -> Any:
-            if value is None:
-                return None
+        seen: dict[Any, Any] = {None: None}
+        for value in set(by_column[index]):
             if value not in seen:
                 seen[value] = process(value)
-            return seen[value]
-
-        converters.append(convert)
+        by_column[index] = tuple(map(seen.__getitem__, by_column[index]))
     sql = (
         f"INSERT INTO {table.name} ({', '.join(columns)}) "
         f"VALUES ({', '.join('?' for _ in columns)})"
     )
-    params = [
-        tuple(
-            row[name] if convert is None else convert(row[name])
-            for name, convert in zip(columns, converters, strict=True)
-        )
-        for row in rows
-    ]
-    await conn.exec_driver_sql(sql, params)
+    await conn.exec_driver_sql(sql, list(zip(*by_column, strict=True)))
 
 
 class ImportStore(_Store):
@@ -196,8 +200,9 @@ class ImportStore(_Store):
                     )
                 ).scalars()
             }
-        new_rows: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
+        new_rows: list[tuple[Any, ...]] = []
+        events: list[tuple[Any, ...]] = []
+        became = counts.became
         for _file_row, person, p in wanted:
             ben_id = person.id
             method = p.method or person.payment_method
@@ -207,6 +212,29 @@ class ImportStore(_Store):
                 if p.account_number
                 else (person.account_last4 if method == "bank" else None)
             )
+            row = current.get((ben_id, p.period))
+            if row is None:
+                # New rows go in with one multi-row INSERT per batch (below):
+                # building ORM objects for them costs more than the SQL.
+                new_rows.append(
+                    (
+                        ben_id,
+                        p.period,
+                        person.commune_code,
+                        now,
+                        p.amount,
+                        p.status,
+                        p.paid_on,
+                        method,
+                        bank,
+                        last4,
+                        p.note,
+                    )
+                )
+                counts.created += 1
+                became[p.status] = became.get(p.status, 0) + 1
+                events.append((ben_id, p.period, None, p.status, import_id, now))
+                continue
             values = {
                 "amount": p.amount,
                 "status": p.status,
@@ -216,22 +244,6 @@ class ImportStore(_Store):
                 "account_last4": last4,
                 "note": p.note,
             }
-            row = current.get((ben_id, p.period))
-            if row is None:
-                # New rows go in with one multi-row INSERT per batch (below):
-                # building ORM objects for them costs more than the SQL.
-                new_rows.append(
-                    {
-                        "beneficiary_id": ben_id,
-                        "period": p.period,
-                        "commune_code": person.commune_code,
-                        "updated_at": now,
-                        **values,
-                    }
-                )
-                counts.created += 1
-                self._event(ben_id, p.period, None, p.status, import_id, now, counts, events)
-                continue
             if all(getattr(row, k) == v for k, v in values.items()):
                 counts.unchanged += 1
                 continue
@@ -241,35 +253,13 @@ class ImportStore(_Store):
             row.updated_at = now
             counts.updated += 1
             if old_status != p.status:
-                self._event(ben_id, p.period, old_status, p.status, import_id, now, counts, events)
+                became[p.status] = became.get(p.status, 0) + 1
+                events.append((ben_id, p.period, old_status, p.status, import_id, now))
         await self.session.flush()
         conn = await self.session.connection()
-        await _insert_many(conn, _PAYMENTS, new_rows)
-        await _insert_many(conn, _EVENTS, events)
+        await _insert_many(conn, _PAYMENTS, _PAYMENT_COLUMNS, new_rows)
+        await _insert_many(conn, _EVENTS, _EVENT_COLUMNS, events)
         return unknown, foreign
-
-    def _event(
-        self,
-        beneficiary_id: int,
-        period: str,
-        old: str | None,
-        new: str,
-        import_id: int | None,
-        now: datetime,
-        counts: ImportCounts,
-        events: list[dict[str, Any]],
-    ) -> None:
-        counts.became[new] = counts.became.get(new, 0) + 1
-        events.append(
-            {
-                "beneficiary_id": beneficiary_id,
-                "period": period,
-                "old_status": old,
-                "new_status": new,
-                "import_id": import_id,
-                "at": now,
-            }
-        )
 
     async def record(
         self,

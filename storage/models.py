@@ -90,9 +90,9 @@ class PaymentRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    beneficiary_id: Mapped[int] = mapped_column(
-        ForeignKey("beneficiaries.id", ondelete="CASCADE"), index=True
-    )
+    # Looked up through uq_payment_period, which starts with it (a second
+    # index on it alone only slowed every insert).
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiaries.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(String(7))  # "2026-11"
     # The commune that paid it: the person's commune when the row was made
     # (a person who moves later keeps their old payments in the old commune).
@@ -221,7 +221,8 @@ class PaymentEventRow(Base):
     import_id: Mapped[int | None] = mapped_column(
         ForeignKey("imports.id"), nullable=True, index=True
     )
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # Events are read by import (payment news), never by time: no index.
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ImportRow(Base):

@@ -122,7 +122,11 @@ def clean_text(v: object) -> str | None:
 
 def is_empty(v: object) -> bool:
     """None, or text with nothing but (non-breaking, zero-width) spaces."""
-    return v is None or (isinstance(v, str) and not _INVISIBLE.sub("", v).strip())
+    if v is None:
+        return True
+    if not isinstance(v, str) or v[:1].isalnum():  # most cells: a letter or digit first
+        return False
+    return not _INVISIBLE.sub("", v).strip()
 
 
 def _compact(v: str) -> str:
@@ -169,7 +173,9 @@ def parse_national_id(v: object) -> str:
     if v is None:
         raise CellError("empty")
     from_number = False
-    if _is_number(v):
+    if isinstance(v, str) and len(v) == 12 and v.isascii() and v.isdigit():
+        digits = v  # the common case, as the slower reading below would find it
+    elif _is_number(v):
         number = _integral(v)
         if number is None or number < 0:
             raise CellError("id_not_digits")

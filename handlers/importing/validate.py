@@ -140,15 +140,53 @@ _MASKS: dict[str, Callable[[str], str]] = {
 }
 
 
+# Fields whose cells repeat down a list (a month, a status, an amount, a
+# date, a bank): each distinct cell is parsed once per file and its outcome
+# reused. Names and personal numbers differ on every row and are not kept.
+MEMO_FIELDS = frozenset(
+    {
+        "period",
+        "amount",
+        "status",
+        "paid_on",
+        "method",
+        "note",
+        "bank",
+        "date_of_birth",
+        "commune",
+        "commune_name",
+        "village",
+        "category",
+        "monthly_amount",
+        "payment_method",
+        "health_insurance_expiry",
+    }
+)
+MEMO_LIMIT = 5000  # distinct cells kept per field (memory stays bounded)
+
+_Outcome = tuple[object, tuple[str, dict[str, object]] | None]
+Memo = dict[str, dict[tuple[type, object], _Outcome]]
+
+
+def new_memo() -> Memo:
+    """A cache for one file's cells (see MEMO_FIELDS)."""
+    return {name: {} for name in MEMO_FIELDS}
+
+
 class _Row:
     """Collects parsed values and errors for one row."""
 
     def __init__(
-        self, number: int, cells: Mapping[str, object], header_of: Mapping[str, str]
+        self,
+        number: int,
+        cells: Mapping[str, object],
+        header_of: Mapping[str, str],
+        memo: Memo | None = None,
     ) -> None:
         self.number = number
         self.cells = cells
         self.header_of = header_of
+        self.memo = memo
         self.errors: list[RowError] = []
 
     def header(self, name: str) -> str:
@@ -160,15 +198,33 @@ class _Row:
 
     def get(self, name: str, parse: Callable[[object], T], *, required: bool = False) -> T | None:
         raw = self.cells.get(name)
+        memo = self.memo.get(name) if self.memo is not None else None
+        if memo is None:
+            value, problem = self._parse(name, raw, parse, required)
+        else:
+            # Keyed with the type too: True == 1 == 1.0, yet each parses apart.
+            key = (raw.__class__, raw)
+            outcome = memo.get(key)
+            if outcome is None:
+                outcome = self._parse(name, raw, parse, required)
+                if len(memo) < MEMO_LIMIT:
+                    memo[key] = outcome
+            value, problem = outcome
+        if problem is not None:
+            self.error(name, problem[0], **problem[1])
+        return value  # type: ignore[return-value]
+
+    def _parse(
+        self, name: str, raw: object, parse: Callable[[object], object], required: bool
+    ) -> _Outcome:
         if is_empty(raw):
             if required:
-                self.error(name, MSG_REQUIRED, column=self.header(name))
-            return None
+                return None, (MSG_REQUIRED, {"column": self.header(name)})
+            return None, None
         try:
-            return parse(raw)
+            return parse(raw), None
         except CellError as exc:
-            self.error(name, exc.message, **exc.params)
-            return None
+            return None, (exc.message, dict(exc.params))
 
 
 def _text(v: object) -> str:
@@ -197,11 +253,16 @@ def _check_birth(row: _Row, national_id: str | None, born: date | int | None) ->
 
 
 def validate_beneficiary(
-    row_number: int, cells_by_field: Mapping[str, object], header_of: Mapping[str, str]
+    row_number: int,
+    cells_by_field: Mapping[str, object],
+    header_of: Mapping[str, str],
+    memo: Memo | None = None,
 ) -> tuple[BeneficiaryRow | None, list[RowError]]:
     """Check one beneficiary row. ``cells_by_field`` maps a field to its raw cell;
-    ``header_of`` maps a field to its header as written (named in errors)."""
-    row = _Row(row_number, cells_by_field, header_of)
+    ``header_of`` maps a field to its header as written (named in errors);
+    ``memo`` (from :func:`new_memo`) reuses the outcome of cells seen before
+    in the same file."""
+    row = _Row(row_number, cells_by_field, header_of, memo)
     national_id = row.get("national_id", parse_national_id, required=True)
     full_name = row.get("full_name", _text, required=True)
     born = row.get("date_of_birth", _birth)
@@ -249,10 +310,14 @@ def validate_beneficiary(
 
 
 def validate_payment(
-    row_number: int, cells_by_field: Mapping[str, object], header_of: Mapping[str, str]
+    row_number: int,
+    cells_by_field: Mapping[str, object],
+    header_of: Mapping[str, str],
+    memo: Memo | None = None,
 ) -> tuple[PaymentRow | None, list[RowError]]:
-    """Check one payment row (one person, one month)."""
-    row = _Row(row_number, cells_by_field, header_of)
+    """Check one payment row (one person, one month); ``memo`` as for
+    :func:`validate_beneficiary`."""
+    row = _Row(row_number, cells_by_field, header_of, memo)
     national_id = row.get("national_id", parse_national_id, required=True)
     period = row.get("period", parse_period, required=True)
     amount = row.get("amount", parse_amount, required=True)
@@ -324,9 +389,10 @@ def iter_validated(
     columns = table.columns or map_headers(table.headers, kind)[0]
     header_of = {name: table.headers[index] for index, name in columns.items()}
     validate = validate_beneficiary if kind == "beneficiaries" else validate_payment
+    memo = new_memo()
     for number, cells in table.rows:
         by_field = {name: cells[index] for index, name in columns.items() if index < len(cells)}
         if is_totals_row(by_field, cells):
             continue
-        record, errors = validate(number, by_field, header_of)
+        record, errors = validate(number, by_field, header_of, memo)
         yield number, record, errors

@@ -405,3 +405,39 @@ def test_every_message_is_an_extractable_whole_sentence():
     names = {name for _lit, name, _spec, _conv in string.Formatter().parse(error.message) if name}
     assert names == set(error.params)
     assert error.message.format(**error.params)
+
+
+def test_a_repeated_cell_gives_each_row_its_own_outcome(tmp_path):
+    """Cells that repeat down a list are read once per file; each row still
+    gets its own errors, under its own row number, and cells equal in Python
+    but of different kinds (TRUE, 1, 1.0) are each read as what they are."""
+    header = ["Số CCCD", "Kỳ", "Số tiền", "Trạng thái"]
+    rows = [
+        header,
+        ["001140000001", "11/2026", "abc", "đã chi"],
+        ["001140000002", "11/2026", "abc", "đã chi"],
+        ["001140000003", "11/2026", True, "chờ chi"],
+        ["001140000004", "11/2026", 1, "chờ chi"],
+        ["001140000005", "11/2026", 1.0, "chờ chi"],
+        ["001140000006", "11/2026", "", "chờ chi"],
+        ["001140000007", "11/2026", "", "chờ chi"],
+    ]
+    path = write_xlsx(tmp_path / "chi.xlsx", rows)
+    with open_table(path, kind="payments") as table:
+        results = list(iter_validated(table, "payments"))
+    by_row = {number: (record, errors) for number, record, errors in results}
+    for number in (2, 3):
+        record, errors = by_row[number]
+        assert record is None
+        assert [(e.row, e.column, e.value, e.message) for e in errors] == [
+            (number, "Số tiền", "abc", CELL_MESSAGES["amount_format"])
+        ]
+    record, errors = by_row[4]
+    assert record is None and [e.message for e in errors] == [CELL_MESSAGES["amount_format"]]
+    for number in (5, 6):
+        record, errors = by_row[number]
+        assert errors == [] and isinstance(record, PaymentRow) and record.amount == 1
+    for number in (7, 8):
+        record, errors = by_row[number]
+        assert record is None
+        assert [(e.row, e.message) for e in errors] == [(number, MSG_REQUIRED)]
