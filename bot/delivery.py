@@ -306,8 +306,14 @@ class DeliveryWorker:
         try:
             while not self._stopping.is_set():
                 try:
-                    rows, deadline = await (ahead if ahead is not None else self._claim())
-                    ahead = None
+                    if ahead is not None:
+                        # Claimed while the last round went out: what was
+                        # cancelled (or deleted) meanwhile is left out.
+                        claimed, ahead = ahead, None
+                        rows, deadline = await claimed
+                        rows = await self._still_held(rows)
+                    else:
+                        rows, deadline = await self._claim()
                     if rows and not self._stopping.is_set():
                         # The next claim goes on while these rows go out (on
                         # PostgreSQL its round trips no longer stall the
@@ -353,6 +359,13 @@ class DeliveryWorker:
             )
         return rows, deadline
 
+    async def _still_held(self, rows: list[Claimed]) -> list[Claimed]:
+        if not rows:
+            return rows
+        async with self.db.transaction() as tx:
+            held = await tx.outbox.still_pending([(row.id, row.token) for row in rows])
+        return [row for row in rows if row.id in held]
+
     async def _deliver(self, rows: list[Claimed], deadline: float) -> int:
         """Send claimed rows; returns how many there were."""
         if not rows:
@@ -393,14 +406,20 @@ class DeliveryWorker:
                 if self._stopping.is_set() or asyncio.get_running_loop().time() > deadline:
                     await self._release(rows[i:])
                     return
-                ok = await self._send(sender, limiter, row, turn)
+                held_until = await self._send(sender, limiter, row, turn)
             finally:
                 limiter.done(turn)
-            if not ok:
-                await self._release(rows[i + 1 :])
+            if held_until is not None:
+                # The rest wait as long as this one (same time, later ids:
+                # claimed after it).
+                await self._release(rows[i + 1 :], at=held_until)
                 return
 
-    async def _send(self, sender: Sender, limiter: Limiter, row: Claimed, turn: int) -> bool:
+    async def _send(
+        self, sender: Sender, limiter: Limiter, row: Claimed, turn: int
+    ) -> datetime | None:
+        """None once the messenger accepted the row; otherwise when the
+        person's next rows may go (the row's retry time, or now)."""
         reply = Reply(text=row.text, options=[Option(oid, label) for oid, label in row.options])
         try:
             try:
@@ -418,58 +437,54 @@ class DeliveryWorker:
         except RetryLater as err:
             if err.retry_after is not None:
                 limiter.pause(err.retry_after)
-                await self._retry(row, err.reason, err.retry_after, count=False)
-            else:
-                await self._backoff(row, err.reason)
-            return False
+                return await self._retry(row, err.reason, err.retry_after, count=False)
+            return await self._backoff(row, err.reason)
         except Unreachable as err:
             await self._block(row, err.reason)
-            return False
+            return self.clock()  # their rows are held as "blocked" anyway
         except Rejected as err:
             async with self.db.transaction() as tx:
                 await tx.outbox.fail(row.id, row.token, err.reason)
             self._outcome(row, "failed")
             log.warning("delivery: message %s rejected (%s)", row.id, err.reason)
-            return False
+            return self.clock()
         except Exception as err:  # a bug or an unexpected answer: retry, bounded
             log.exception("delivery: unexpected error sending message %s", row.id)
-            await self._backoff(row, type(err).__name__)
-            return False
+            return await self._backoff(row, type(err).__name__)
         self.sent += 1
         self._marks.add(row.id, row.token)
         self._outcome(row, "sent")
-        return True
+        return None
 
-    async def _backoff(self, row: Claimed, reason: str) -> None:
+    async def _backoff(self, row: Claimed, reason: str) -> datetime:
         attempts = row.attempts + 1
         if attempts >= self.config.max_attempts:
             async with self.db.transaction() as tx:
                 await tx.outbox.fail(row.id, row.token, f"gave up after {attempts} tries: {reason}")
             self._outcome(row, "failed")
             log.warning("delivery: message %s failed after %d tries (%s)", row.id, attempts, reason)
-            return
+            return self.clock()
         delay = min(self.config.backoff_cap, self.config.backoff_base * 2 ** (attempts - 1))
         delay *= self.rng.uniform(0.5, 1.0)  # jitter: retries of many rows spread out
-        await self._retry(row, reason, delay, count=True)
+        return await self._retry(row, reason, delay, count=True)
 
-    async def _retry(self, row: Claimed, reason: str, delay: float, *, count: bool) -> None:
+    async def _retry(self, row: Claimed, reason: str, delay: float, *, count: bool) -> datetime:
+        """Back to pending for ``delay`` seconds; returns when it is due."""
+        at = self.clock() + timedelta(seconds=delay)
         async with self.db.transaction() as tx:
-            await tx.outbox.retry(
-                row.id,
-                row.token,
-                at=self.clock() + timedelta(seconds=delay),
-                error=reason,
-                count=count,
-            )
+            await tx.outbox.retry(row.id, row.token, at=at, error=reason, count=count)
         self._outcome(row, "retry")
+        return at
 
-    async def _release(self, rows: list[Claimed]) -> None:
-        """Give rows back unsent, due at once, without counting an attempt."""
+    async def _release(self, rows: list[Claimed], at: datetime | None = None) -> None:
+        """Give rows back unsent, due at ``at`` (default: at once), without
+        counting an attempt."""
         if not rows:
             return
+        at = at or self.clock()
         async with self.db.transaction() as tx:
             for row in rows:
-                await tx.outbox.retry(row.id, row.token, at=self.clock(), error=None, count=False)
+                await tx.outbox.retry(row.id, row.token, at=at, error=None, count=False)
 
     async def _opted_out(self, row: Claimed) -> None:
         async with self.db.transaction() as tx:

@@ -267,6 +267,24 @@ class OutboxStore(_Store):
             for r in rows
         ]
 
+    async def still_pending(self, rows: Sequence[tuple[int, str]]) -> set[int]:
+        """Of these claimed rows (id, token), the ids still pending under
+        their claim (not cancelled, blocked or deleted since)."""
+        by_token: dict[str, list[int]] = {}
+        for rid, tok in rows:
+            by_token.setdefault(tok, []).append(rid)
+        held: set[int] = set()
+        for tok, ids in by_token.items():
+            result = await self.session.execute(
+                select(_OUTBOX.c.id).where(
+                    _OUTBOX.c.claim_token == tok,
+                    _OUTBOX.c.id.in_(ids),
+                    _OUTBOX.c.status == "pending",
+                )
+            )
+            held.update(result.scalars())
+        return held
+
     async def mark_sent(self, rows: Sequence[tuple[int, str]], now: datetime) -> int:
         """Rows (id, token) the messenger accepted; returns how many were still
         held under those claims."""

@@ -11,6 +11,7 @@ import asyncio
 import hmac
 import json
 import logging
+import math
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import timedelta
@@ -148,24 +149,27 @@ class _DeliveryBot:
 def bot_api_result(code: int, payload: bytes) -> object:
     """The ``result`` of a Bot API answer, or PTB's error for it, read as
     python-telegram-bot reads answers: ``parameters.retry_after`` is a
-    RetryAfter whatever the status; then 403 Forbidden, 400 BadRequest,
-    401/404 InvalidToken, anything else (5xx, a body that is not JSON)
-    NetworkError."""
+    RetryAfter whatever the status (a fraction of a second rounded up); then
+    by status: 403 Forbidden, 400 BadRequest, 401/404 InvalidToken, anything
+    else NetworkError -- also when the body is not JSON (a proxy's page), and
+    for a 200 that is not the Bot API's JSON."""
     try:
         answer = json.loads(payload)
     except ValueError:
         answer = None
     if not isinstance(answer, dict):
-        raise NetworkError(f"the Bot API answered {code} with a body that is not JSON")
-    if 200 <= code <= 299 and answer.get("ok"):
-        return answer.get("result")
+        answer = {}
+    if 200 <= code <= 299:
+        if answer.get("ok"):
+            return answer.get("result")
+        raise NetworkError(f"the Bot API answered {code} without a result")
     message = str(answer.get("description") or f"HTTP {code}")
     parameters = answer.get("parameters")
     if isinstance(parameters, dict):
         if parameters.get("migrate_to_chat_id"):
             raise ChatMigrated(int(parameters["migrate_to_chat_id"]))
         if parameters.get("retry_after"):
-            raise RetryAfter(int(parameters["retry_after"]))
+            raise RetryAfter(math.ceil(float(parameters["retry_after"])))
     if code == 403:
         raise Forbidden(message)
     if code == 400:

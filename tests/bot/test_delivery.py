@@ -181,6 +181,73 @@ async def test_a_message_that_keeps_failing_ends_failed_with_a_reason(db, fake, 
     assert fake.counts_per_chat() == {}
 
 
+async def test_a_message_that_must_wait_keeps_the_persons_later_ones_behind_it(db, fake, channel):
+    """A 5xx on someone's first message: their next ones wait for it instead
+    of going first."""
+    await queue(db, [3101, 3102], per_chat=3)
+    fake.fail_5xx = 1
+    worker = DeliveryWorker(db, {"telegram": channel}, config(), rng=random.Random(1))
+    assert await drain(worker, db) == {"sent": 6}
+    for chat in (3101, 3102):
+        assert [s.text for s in fake.by_chat[chat]] == [f"Tin {n} cho {chat}" for n in range(3)]
+
+
+async def test_a_claim_that_fails_once_does_not_stop_delivery(db, fake, channel, monkeypatch):
+    """The database refuses one claim (a restart, a lock): the worker tries
+    again and sends everything."""
+    from storage.outbox import OutboxStore
+
+    chats = list(range(3201, 3241))
+    await queue(db, chats)
+    real_claim = OutboxStore.claim
+    calls = 0
+
+    async def flaky_claim(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise ConnectionError("the database went away")
+        return await real_claim(self, *args, **kwargs)
+
+    monkeypatch.setattr(OutboxStore, "claim", flaky_claim)
+    worker = DeliveryWorker(db, {"telegram": channel}, config(batch=10))
+    assert await drain(worker, db) == {"sent": 40}
+    once_each(fake, chats)
+    assert calls > 4
+
+
+async def test_messages_cancelled_while_a_round_goes_out_are_not_sent(db):
+    """An officer cancels a broadcast while the worker is sending: only the
+    round already going out is sent, never rows it had claimed for later."""
+    from sqlalchemy import update
+
+    from storage.models import OutboxRow
+
+    chats = [f"c{n}" for n in range(30)]
+    await queue(db, chats, channel="web")
+    delivered: list[str] = []
+
+    class Sender:
+        async def deliver(self, external_id: str, reply: object) -> None:
+            if not delivered:  # the first send: the officer cancels now
+                async with db.transaction() as tx:
+                    await tx.session.execute(
+                        update(OutboxRow)
+                        .where(OutboxRow.status == "pending")
+                        .values(status="cancelled")
+                    )
+            await asyncio.sleep(0.01)
+            delivered.append(external_id)
+
+    worker = DeliveryWorker(
+        db, {"web": Sender()}, config(batch=5, limits={"web": ChannelLimits(0, 0)})
+    )
+    counts = await drain(worker, db)
+    assert len(delivered) <= 5
+    assert counts.get("sent", 0) == len(delivered)
+    assert counts["cancelled"] == 30 - len(delivered)
+
+
 async def test_backoff_grows_and_has_jitter(db, fake, channel):
     await queue(db, [4101])
     fake.fail_5xx = 100
@@ -321,6 +388,11 @@ async def test_telegram_raw_answers_map_to_what_the_worker_does(db, catalogs):
         (err(500, "Internal Server Error"), RetryLater, None),
         ((502, "<html>Bad Gateway</html>"), RetryLater, None),
         ((200, "not json"), RetryLater, None),
+        # A proxy's page instead of the Bot API's JSON: read by its status.
+        ((403, "<html>Forbidden</html>"), Unreachable, None),
+        ((400, "<html>Bad Request</html>"), Rejected, None),
+        # A wait of half a second is waited out, not taken as none.
+        (err(429, "Too Many Requests", retry_after=0.5), RetryLater, 1.0),
     ]
     try:
         for answer, expected, retry_after in cases:
@@ -334,7 +406,7 @@ async def test_telegram_raw_answers_map_to_what_the_worker_does(db, catalogs):
             assert getattr(caught.value, "retry_after", None) == retry_after, answer
             if expected is Unreachable:
                 reason = str(caught.value).lower()
-                assert "blocked" in reason or "deactivated" in reason or "chat not found" in reason
+                assert any(w in reason for w in ("blocked", "deactivated", "not found", "403"))
         # What went out: a JSON body with the text as written and the button.
         method, content_type, body = received[0]
         assert (method, content_type) == ("sendMessage", "application/json")
