@@ -53,8 +53,6 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: object = BaseRequest.DEFAULT_NONE,
         pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if self._session is None:
-            raise RuntimeError("this AiohttpRequest is not initialized")
         total = self._timeout
         if not isinstance(read_timeout, DefaultValue) and isinstance(read_timeout, int | float):
             total = max(total, float(read_timeout))
@@ -78,6 +76,26 @@ class AiohttpRequest(BaseRequest):
                 # type it knows, then builds a FormData, for each message.
                 data = urlencode(request_data.json_parameters).encode()
                 headers = _FORM
+        return await self._exchange(method, url, data, headers, total)
+
+    async def post_json(self, url: str, params: dict[str, object]) -> tuple[int, bytes]:
+        """POST ``params`` as a JSON body (what the Bot API takes for any call
+        without files); the answer's status and body."""
+        body = json.dumps(params, ensure_ascii=False).encode()
+        return await self._exchange("POST", url, body, _JSON, self._timeout)
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        data: aiohttp.FormData | bytes | None,
+        headers: dict[str, str] | None,
+        total: float,
+    ) -> tuple[int, bytes]:
+        """One request: its status and body. Timeouts raise TimedOut,
+        connection problems NetworkError (PTB's errors)."""
+        if self._session is None:
+            raise RuntimeError("this AiohttpRequest is not initialized")
         try:
             async with self._session.request(
                 method,
@@ -85,23 +103,6 @@ class AiohttpRequest(BaseRequest):
                 data=data,
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(total=total),
-            ) as resp:
-                return resp.status, await resp.read()
-        except TimeoutError as err:
-            raise TimedOut from err
-        except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from err
-
-    async def post_json(self, url: str, params: dict[str, object]) -> tuple[int, bytes]:
-        """POST ``params`` as a JSON body (what the Bot API takes for any call
-        without files); the answer's status and body. Timeouts raise
-        TimedOut, connection problems NetworkError."""
-        if self._session is None:
-            raise RuntimeError("this AiohttpRequest is not initialized")
-        body = json.dumps(params, ensure_ascii=False).encode()
-        try:
-            async with self._session.post(
-                url, data=body, headers=_JSON, timeout=aiohttp.ClientTimeout(total=self._timeout)
             ) as resp:
                 return resp.status, await resp.read()
         except TimeoutError as err:
