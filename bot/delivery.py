@@ -311,7 +311,14 @@ class DeliveryWorker:
                         # cancelled (or deleted) meanwhile is left out.
                         claimed, ahead = ahead, None
                         rows, deadline = await claimed
-                        rows = await self._still_held(rows)
+                        try:
+                            rows = await self._still_held(rows)
+                        except Exception:
+                            # Not known: given back rather than left waiting
+                            # for their lease to run out.
+                            with contextlib.suppress(Exception):
+                                await self._release(rows)
+                            raise
                     else:
                         rows, deadline = await self._claim()
                     if rows and not self._stopping.is_set():

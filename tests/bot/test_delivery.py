@@ -216,6 +216,32 @@ async def test_a_claim_that_fails_once_does_not_stop_delivery(db, fake, channel,
     assert calls > 4
 
 
+async def test_rows_claimed_ahead_are_given_back_when_their_check_fails(
+    db, fake, channel, monkeypatch
+):
+    """The check of rows claimed ahead fails once: they are given back and
+    sent at once, not left waiting for their two-minute lease."""
+    from storage.outbox import OutboxStore
+
+    chats = list(range(3301, 3341))
+    await queue(db, chats)
+    real = OutboxStore.still_pending
+    calls = 0
+
+    async def flaky(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionError("the database went away")
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(OutboxStore, "still_pending", flaky)
+    worker = DeliveryWorker(db, {"telegram": channel}, config(batch=10, lease=120.0))
+    assert await drain(worker, db, timeout=10.0) == {"sent": 40}
+    once_each(fake, chats)
+    assert calls >= 1
+
+
 async def test_messages_cancelled_while_a_round_goes_out_are_not_sent(db):
     """An officer cancels a broadcast while the worker is sending: only the
     round already going out is sent, never rows it had claimed for later."""
