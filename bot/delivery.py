@@ -308,7 +308,9 @@ class DeliveryWorker:
                 try:
                     if ahead is not None:
                         # Claimed while the last round went out: what was
-                        # cancelled (or deleted) meanwhile is left out.
+                        # cancelled (or deleted) meanwhile is left out, and
+                        # what must now wait behind a retried message of
+                        # the same person is given back.
                         claimed, ahead = ahead, None
                         rows, deadline = await claimed
                         try:
@@ -370,8 +372,8 @@ class DeliveryWorker:
         if not rows:
             return rows
         async with self.db.transaction() as tx:
-            held = await tx.outbox.still_pending([(row.id, row.token) for row in rows])
-        return [row for row in rows if row.id in held]
+            due = await tx.outbox.still_due([(row.id, row.token) for row in rows], self.clock())
+        return [row for row in rows if row.id in due]
 
     async def _deliver(self, rows: list[Claimed], deadline: float) -> int:
         """Send claimed rows; returns how many there were."""
@@ -380,6 +382,10 @@ class DeliveryWorker:
         by_user: dict[int, list[Claimed]] = {}
         for row in rows:
             by_user.setdefault(row.user_id, []).append(row)
+        for user_rows in by_user.values():
+            # Queue order (a retried row's later due time must not put it
+            # after the ones that waited for it).
+            user_rows.sort(key=lambda row: row.id)
         # ``concurrency`` senders, each taking the next person's rows: no
         # task per person, no semaphore to queue on.
         people = iter(list(by_user.values()))
@@ -480,6 +486,7 @@ class DeliveryWorker:
         at = self.clock() + timedelta(seconds=delay)
         async with self.db.transaction() as tx:
             await tx.outbox.retry(row.id, row.token, at=at, error=reason, count=count)
+            await tx.outbox.hold_later(row.user_id, row.id, at)
         self._outcome(row, "retry")
         return at
 

@@ -267,23 +267,32 @@ class OutboxStore(_Store):
             for r in rows
         ]
 
-    async def still_pending(self, rows: Sequence[tuple[int, str]]) -> set[int]:
-        """Of these claimed rows (id, token), the ids still pending under
-        their claim (not cancelled, blocked or deleted since)."""
+    async def still_due(self, rows: Sequence[tuple[int, str]], now: datetime) -> set[int]:
+        """Of these claimed rows (id, token), the ids still pending and due
+        under their claim. The others were cancelled, blocked or deleted
+        since, or must now wait (see :meth:`hold_later`): those that wait are
+        given back, to be claimed again when due."""
         by_token: dict[str, list[int]] = {}
         for rid, tok in rows:
             by_token.setdefault(tok, []).append(rid)
-        held: set[int] = set()
+        due: set[int] = set()
         for tok, ids in by_token.items():
-            result = await self.session.execute(
-                select(_OUTBOX.c.id).where(
-                    _OUTBOX.c.claim_token == tok,
-                    _OUTBOX.c.id.in_(ids),
-                    _OUTBOX.c.status == "pending",
-                )
+            held = (
+                _OUTBOX.c.claim_token == tok,
+                _OUTBOX.c.id.in_(ids),
+                _OUTBOX.c.status == "pending",
             )
-            held.update(result.scalars())
-        return held
+            result = await self.session.execute(
+                select(_OUTBOX.c.id).where(*held, _OUTBOX.c.not_before <= now)
+            )
+            due.update(result.scalars())
+            await self.session.execute(
+                update(_OUTBOX)
+                .where(*held, _OUTBOX.c.not_before > now)
+                .values(claimed_until=None, claim_token=None)
+                .execution_options(synchronize_session=False)
+            )
+        return due
 
     async def mark_sent(self, rows: Sequence[tuple[int, str]], now: datetime) -> int:
         """Rows (id, token) the messenger accepted; returns how many were still
@@ -323,6 +332,21 @@ class OutboxStore(_Store):
         if count:
             values["attempts"] = _OUTBOX.c.attempts + 1
         await self._finish(row_id, token, **values)
+
+    async def hold_later(self, user_id: int, row_id: int, at: datetime) -> None:
+        """The person's messages queued after ``row_id`` wait until ``at``
+        too: claims go by due time, and one due sooner would overtake it."""
+        await self.session.execute(
+            update(_OUTBOX)
+            .where(
+                _OUTBOX.c.user_id == user_id,
+                _OUTBOX.c.status == "pending",
+                _OUTBOX.c.id > row_id,
+                _OUTBOX.c.not_before < at,
+            )
+            .values(not_before=at)
+            .execution_options(synchronize_session=False)
+        )
 
     async def fail(self, row_id: int, token: str, error: str) -> None:
         """Given up (rejected, or too many attempts): never sent."""

@@ -192,6 +192,17 @@ async def test_a_message_that_must_wait_keeps_the_persons_later_ones_behind_it(d
         assert [s.text for s in fake.by_chat[chat]] == [f"Tin {n} cho {chat}" for n in range(3)]
 
 
+async def test_a_message_waiting_for_a_retry_holds_back_the_persons_later_claims(db, fake, channel):
+    """Claims of one row each: the person's first message gets a 5xx, and the
+    next claims (one taken while it was going out) must not send their later
+    messages before it."""
+    await queue(db, [3111], per_chat=3)
+    fake.fail_5xx = 1
+    worker = DeliveryWorker(db, {"telegram": channel}, config(batch=1), rng=random.Random(1))
+    assert await drain(worker, db) == {"sent": 3}
+    assert [s.text for s in fake.by_chat[3111]] == [f"Tin {n} cho 3111" for n in range(3)]
+
+
 async def test_a_claim_that_fails_once_does_not_stop_delivery(db, fake, channel, monkeypatch):
     """The database refuses one claim (a restart, a lock): the worker tries
     again and sends everything."""
@@ -225,7 +236,7 @@ async def test_rows_claimed_ahead_are_given_back_when_their_check_fails(
 
     chats = list(range(3301, 3341))
     await queue(db, chats)
-    real = OutboxStore.still_pending
+    real = OutboxStore.still_due
     calls = 0
 
     async def flaky(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -235,7 +246,7 @@ async def test_rows_claimed_ahead_are_given_back_when_their_check_fails(
             raise ConnectionError("the database went away")
         return await real(self, *args, **kwargs)
 
-    monkeypatch.setattr(OutboxStore, "still_pending", flaky)
+    monkeypatch.setattr(OutboxStore, "still_due", flaky)
     worker = DeliveryWorker(db, {"telegram": channel}, config(batch=10, lease=120.0))
     assert await drain(worker, db, timeout=10.0) == {"sent": 40}
     once_each(fake, chats)
