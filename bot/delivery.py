@@ -307,22 +307,11 @@ class DeliveryWorker:
             while not self._stopping.is_set():
                 try:
                     if ahead is not None:
-                        # Claimed while the last round went out: what was
-                        # cancelled (or deleted) meanwhile is left out, and
-                        # what must now wait behind a retried message of
-                        # the same person is given back.
                         claimed, ahead = ahead, None
                         rows, deadline = await claimed
-                        try:
-                            rows = await self._still_held(rows)
-                        except Exception:
-                            # Not known: given back rather than left waiting
-                            # for their lease to run out.
-                            with contextlib.suppress(Exception):
-                                await self._release(rows)
-                            raise
                     else:
                         rows, deadline = await self._claim()
+                    rows = await self._may_go(rows)
                     if rows and not self._stopping.is_set():
                         # The next claim goes on while these rows go out (on
                         # PostgreSQL its round trips no longer stall the
@@ -348,7 +337,8 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Claim due rows and send them; returns how many were claimed."""
-        return await self._deliver(*await self._claim())
+        rows, deadline = await self._claim()
+        return await self._deliver(await self._may_go(rows), deadline)
 
     async def _claim(self) -> tuple[list[Claimed], float]:
         """Due rows, held under a lease; and the moment (loop time) after
@@ -368,12 +358,22 @@ class DeliveryWorker:
             )
         return rows, deadline
 
-    async def _still_held(self, rows: list[Claimed]) -> list[Claimed]:
+    async def _may_go(self, rows: list[Claimed]) -> list[Claimed]:
+        """The claimed rows that may go now (checked when their round starts:
+        a claim taken ahead may be a round old). Left out: rows cancelled or
+        deleted since; given back: rows of a person with an earlier message
+        still waiting (for a retry, or queued before them)."""
         if not rows:
             return rows
-        async with self.db.transaction() as tx:
-            due = await tx.outbox.still_due([(row.id, row.token) for row in rows], self.clock())
-        return [row for row in rows if row.id in due]
+        try:
+            async with self.db.transaction() as tx:
+                ok = await tx.outbox.still_due([(r.id, r.token) for r in rows], self.clock())
+        except Exception:
+            # Not known: given back rather than left waiting for their lease.
+            with contextlib.suppress(Exception):
+                await self._release(rows)
+            raise
+        return [row for row in rows if row.id in ok]
 
     async def _deliver(self, rows: list[Claimed], deadline: float) -> int:
         """Send claimed rows; returns how many there were."""
@@ -491,14 +491,12 @@ class DeliveryWorker:
         return at
 
     async def _release(self, rows: list[Claimed], at: datetime | None = None) -> None:
-        """Give rows back unsent, due at ``at`` (default: at once), without
-        counting an attempt."""
+        """Give rows back unsent, due at ``at`` (default: at once) or later if
+        they were made to wait meanwhile, without counting an attempt."""
         if not rows:
             return
-        at = at or self.clock()
         async with self.db.transaction() as tx:
-            for row in rows:
-                await tx.outbox.retry(row.id, row.token, at=at, error=None, count=False)
+            await tx.outbox.release([(row.id, row.token) for row in rows], at or self.clock())
 
     async def _opted_out(self, row: Claimed) -> None:
         async with self.db.transaction() as tx:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, delete, func, or_, select, update
+from sqlalchemy import Table, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import OutboxRow, UserRow, WebInboxRow
@@ -268,31 +268,67 @@ class OutboxStore(_Store):
         ]
 
     async def still_due(self, rows: Sequence[tuple[int, str]], now: datetime) -> set[int]:
-        """Of these claimed rows (id, token), the ids still pending and due
-        under their claim. The others were cancelled, blocked or deleted
-        since, or must now wait (see :meth:`hold_later`): those that wait are
-        given back, to be claimed again when due."""
-        by_token: dict[str, list[int]] = {}
-        for rid, tok in rows:
-            by_token.setdefault(tok, []).append(rid)
-        due: set[int] = set()
-        for tok, ids in by_token.items():
-            held = (
-                _OUTBOX.c.claim_token == tok,
-                _OUTBOX.c.id.in_(ids),
-                _OUTBOX.c.status == "pending",
-            )
-            result = await self.session.execute(
-                select(_OUTBOX.c.id).where(*held, _OUTBOX.c.not_before <= now)
-            )
-            due.update(result.scalars())
+        """Of these claimed rows (id, token), the ids that may go now: still
+        pending under their claim, due, and with no earlier message of the
+        same person left outside the claim (one waiting for a retry, or
+        queued since). Rows cancelled, blocked or deleted since are left
+        out; the others that may not go are given back, due when they were."""
+        ids = [rid for rid, _tok in rows]
+        tokens = {tok for _rid, tok in rows}
+        if not ids:
+            return set()
+        # Locked (on PostgreSQL): a retry recorded meanwhile by another
+        # worker (hold_later) waits for this decision instead of racing it.
+        held = (
             await self.session.execute(
-                update(_OUTBOX)
-                .where(*held, _OUTBOX.c.not_before > now)
-                .values(claimed_until=None, claim_token=None)
-                .execution_options(synchronize_session=False)
+                select(_OUTBOX.c.id, _OUTBOX.c.user_id, _OUTBOX.c.not_before, _OUTBOX.c.claim_token)
+                .where(
+                    _OUTBOX.c.id.in_(ids),
+                    _OUTBOX.c.claim_token.in_(tokens),
+                    _OUTBOX.c.status == "pending",
+                )
+                .with_for_update()
             )
+        ).all()
+        if not held:
+            return set()
+        # Each person's earliest pending message outside these rows.
+        first_outside: dict[int, tuple[int, datetime]] = {}
+        for user_id, rid, not_before in (
+            await self.session.execute(
+                select(_OUTBOX.c.user_id, _OUTBOX.c.id, _OUTBOX.c.not_before)
+                .where(
+                    _OUTBOX.c.user_id.in_({r.user_id for r in held}),
+                    _OUTBOX.c.status == "pending",
+                    _OUTBOX.c.id.not_in(ids),
+                )
+                .order_by(_OUTBOX.c.id)
+            )
+        ).all():
+            first_outside.setdefault(user_id, (rid, _aware(not_before) or now))
+        due: set[int] = set()
+        for r in held:
+            not_before = _aware(r.not_before) or now
+            before = first_outside.get(r.user_id)
+            if before is not None and before[0] < r.id:
+                # Behind an earlier one: due no sooner than it (a row given
+                # back still due would only be claimed again at once).
+                not_before = max(not_before, before[1])
+            elif not_before <= now:
+                due.add(r.id)
+                continue
+            await self._finish(r.id, r.claim_token, not_before=not_before)
         return due
+
+    async def release(self, rows: Sequence[tuple[int, str]], at: datetime) -> None:
+        """Give claimed rows (id, token) back unsent, without counting an
+        attempt: due at ``at``, or later if they were made to wait since."""
+        for rid, tok in rows:
+            await self._finish(
+                rid,
+                tok,
+                not_before=case((_OUTBOX.c.not_before > at, _OUTBOX.c.not_before), else_=at),
+            )
 
     async def mark_sent(self, rows: Sequence[tuple[int, str]], now: datetime) -> int:
         """Rows (id, token) the messenger accepted; returns how many were still

@@ -203,6 +203,28 @@ async def test_a_message_waiting_for_a_retry_holds_back_the_persons_later_claims
     assert [s.text for s in fake.by_chat[3111]] == [f"Tin {n} cho 3111" for n in range(3)]
 
 
+async def test_a_message_queued_while_an_earlier_one_waits_goes_after_it(db, fake, channel):
+    """A 5xx holds the person's first message for a retry; one queued for
+    them during that wait goes after it, not before."""
+    await queue(db, [3121])
+    fake.fail_5xx = 1
+    worker = DeliveryWorker(db, {"telegram": channel}, config(backoff_base=0.6))
+    worker.start()
+    try:
+        while not fake.refused["5xx"]:
+            await asyncio.sleep(0.01)
+        async with db.transaction() as tx:
+            user, _ = await tx.users.get_or_create("telegram", "3121", "vi")
+            await tx.outbox.enqueue(
+                key="test:3121:late", user_id=user.id, kind="test", text="Tin sau",
+                now=datetime.now(UTC),
+            )  # fmt: skip
+    finally:
+        await worker.stop()
+    await drain(DeliveryWorker(db, {"telegram": channel}, config()), db)
+    assert [s.text for s in fake.by_chat[3121]] == ["Tin 0 cho 3121", "Tin sau"]
+
+
 async def test_a_claim_that_fails_once_does_not_stop_delivery(db, fake, channel, monkeypatch):
     """The database refuses one claim (a restart, a lock): the worker tries
     again and sends everything."""
