@@ -74,6 +74,9 @@ class DeliveryConfig:
     quiet: tuple[time, time] | None = DEFAULT_QUIET
 
 
+# Rows claimed first when the worker comes out of idle (see run).
+FIRST_CLAIM = 32
+
 # A little more than a second between a send and the one ``rate`` sends later
 # (see Limiter): room for the messenger's own clock.
 WINDOW_MARGIN = 0.005
@@ -223,7 +226,9 @@ class _Marks:
                 return
             rows, self._pending = self._pending, []
             try:
-                async with self.db.transaction() as tx:
+                # One statement a claim, each whole by itself: no transaction
+                # around them (see Database.autocommit).
+                async with self.db.autocommit() as tx:
                     await tx.outbox.mark_sent(rows, self.clock())
             except BaseException:
                 # Not recorded: keep them for the next try (a lease that runs
@@ -303,6 +308,11 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         ahead: asyncio.Task[tuple[list[Claimed], float]] | None = None
+        # Slow start: out of idle, a small claim, so the first messages go
+        # out in a few milliseconds instead of after a whole batch's claim;
+        # each claim taken ahead is then bigger, up to ``batch``, and still
+        # done before the round it runs beside.
+        size = FIRST_CLAIM
         try:
             while not self._stopping.is_set():
                 try:
@@ -310,14 +320,15 @@ class DeliveryWorker:
                         claimed, ahead = ahead, None
                         rows, deadline = await claimed
                     else:
-                        rows, deadline = await self._claim()
+                        rows, deadline = await self._claim(size)
                     rows = await self._may_go(rows)
+                    size = size * 4 if rows else FIRST_CLAIM
                     if rows and not self._stopping.is_set():
                         # The next claim goes on while these rows go out (on
                         # PostgreSQL its round trips no longer stall the
                         # sends); its rows wait for this round to end, so a
                         # person's messages still go in order.
-                        ahead = asyncio.create_task(self._claim())
+                        ahead = asyncio.create_task(self._claim(size))
                     handled = await self._deliver(rows, deadline)
                 except Exception:
                     log.exception("delivery: a round failed; trying again shortly")
@@ -340,10 +351,11 @@ class DeliveryWorker:
         rows, deadline = await self._claim()
         return await self._deliver(await self._may_go(rows), deadline)
 
-    async def _claim(self) -> tuple[list[Claimed], float]:
-        """Due rows, held under a lease; and the moment (loop time) after
-        which those still waiting for their turn are given back rather than
-        risk another worker taking them once the lease runs out."""
+    async def _claim(self, size: int | None = None) -> tuple[list[Claimed], float]:
+        """Due rows (at most ``size``, and never more than ``batch``), held
+        under a lease; and the moment (loop time) after which those still
+        waiting for their turn are given back rather than risk another
+        worker taking them once the lease runs out."""
         now = self.clock()
         morning = quiet_until(now, self.config.quiet)
         deadline = asyncio.get_running_loop().time() + self.config.lease * 0.75
@@ -352,7 +364,7 @@ class DeliveryWorker:
                 await tx.outbox.defer_quiet(now, morning)
             rows = await tx.outbox.claim(
                 now,
-                limit=self.config.batch,
+                limit=min(size or self.config.batch, self.config.batch),
                 lease=timedelta(seconds=self.config.lease),
                 channels=list(self.senders),
             )
