@@ -117,15 +117,15 @@ class _DeliveryBot:
     async def shutdown(self) -> None:
         await self._transport.shutdown()
 
-    async def _call(self, method: str, params: dict[str, object]) -> object:
+    async def _call(self, method: str, params: dict[str, object], *, result: bool = True) -> object:
         code, payload = await self._transport.post_json(self._api_url + method, params)
-        return bot_api_result(code, payload)
+        return bot_api_result(code, payload, result=result)
 
     async def send_text(self, chat_id: int, text: str, markup: dict | None) -> None:
         params: dict[str, object] = {"chat_id": chat_id, "text": text}
         if markup is not None:
             params["reply_markup"] = markup
-        await self._call("sendMessage", params)
+        await self._call("sendMessage", params, result=False)
 
     async def post_text(self, chat_id: int, text: str, markup: dict | None) -> int:
         """sendMessage; returns the message's id (to edit it later)."""
@@ -143,16 +143,23 @@ class _DeliveryBot:
         params: dict[str, object] = {"chat_id": chat_id, "message_id": message_id, "text": text}
         if markup is not None:
             params["reply_markup"] = markup
-        await self._call("editMessageText", params)
+        await self._call("editMessageText", params, result=False)
 
 
-def bot_api_result(code: int, payload: bytes) -> object:
+def bot_api_result(code: int, payload: bytes, *, result: bool = True) -> object:
     """The ``result`` of a Bot API answer, or PTB's error for it, read as
     python-telegram-bot reads answers: ``parameters.retry_after`` is a
     RetryAfter whatever the status (a fraction of a second rounded up); then
     by status: 403 Forbidden, 400 BadRequest, 401/404 InvalidToken, anything
     else NetworkError -- also when the body is not JSON (a proxy's page), and
-    for a 200 that is not the Bot API's JSON."""
+    for a 200 that is not the Bot API's JSON.
+
+    ``result=False``: the caller only needs to know the call was accepted,
+    and an answer in the Bot API's own form (``{"ok":true,...}``) is taken
+    without reading the rest: parsing the message Telegram sends back was a
+    tenth of a broadcast's CPU time."""
+    if not result and 200 <= code <= 299 and payload[:10] == b'{"ok":true' and payload[-1:] == b"}":
+        return None
     try:
         answer = json.loads(payload)
     except ValueError:

@@ -447,6 +447,11 @@ async def test_telegram_raw_answers_map_to_what_the_worker_does(db, catalogs):
         (err(500, "Internal Server Error"), RetryLater, None),
         ((502, "<html>Bad Gateway</html>"), RetryLater, None),
         ((200, "not json"), RetryLater, None),
+        # Telegram's own compact answer is taken without reading it whole;
+        # anything else that comes with a 200 still is read.
+        ((200, '{"ok":true,"result":{"message_id":6,"text":"x"}}'), None, None),
+        ((200, '{"ok":true,"result":{"message_id":6'), RetryLater, None),
+        ((200, '{"ok":false,"description":"odd"}'), RetryLater, None),
         # A proxy's page instead of the Bot API's JSON: read by its status.
         ((403, "<html>Forbidden</html>"), Unreachable, None),
         ((400, "<html>Bad Request</html>"), Rejected, None),
