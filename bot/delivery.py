@@ -322,7 +322,7 @@ class DeliveryWorker:
                     else:
                         rows, deadline = await self._claim(size)
                     rows = await self._may_go(rows)
-                    size = size * 4 if rows else FIRST_CLAIM
+                    size = min(size * 4, self.config.batch) if rows else FIRST_CLAIM
                     if rows and not self._stopping.is_set():
                         # The next claim goes on while these rows go out (on
                         # PostgreSQL its round trips no longer stall the

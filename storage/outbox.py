@@ -44,9 +44,10 @@ def _among(column: ColumnElement, key: str, dialect: str) -> ColumnElement[bool]
     """``column`` is one of the values passed as parameter ``key`` (made by
     :func:`_listed`), written as one statement whatever their number: an
     array on PostgreSQL (``= ANY``), a JSON list on SQLite (``IN
-    json_each``). A plain IN list is a new statement for each length, built
-    anew by SQLAlchemy and prepared anew by the database, and the delivery
-    worker's marks and checks have a different length each time."""
+    json_each``). A plain IN list is a new statement for each length: its
+    placeholders rendered by SQLAlchemy at each execution, and prepared anew
+    by PostgreSQL; the delivery worker's marks and checks have a different
+    length each time."""
     if dialect == "postgresql":
         return column == any_(bindparam(key, type_=ARRAY(column.type)))
     each = func.json_each(bindparam(key, type_=String())).table_valued("value")
@@ -97,8 +98,9 @@ class OutboxMessage:
 @dataclass(slots=True)
 class Claimed:
     """An outbox row a delivery worker holds (``token`` names its claim), with
-    where it goes. Read, never changed (not frozen: a frozen dataclass takes
-    three times as long to make, and a claim makes hundreds at once)."""
+    where it goes. Read, never changed: rows of one claim share one
+    ``options`` list. (Not frozen: a frozen dataclass takes three times as
+    long to make, and a claim makes hundreds at once.)"""
 
     id: int
     token: str

@@ -146,6 +146,9 @@ class _DeliveryBot:
         await self._call("editMessageText", params, result=False)
 
 
+_ACCEPTED = (b'{"ok":true,', b'{"ok": true,')
+
+
 def bot_api_result(code: int, payload: bytes, *, result: bool = True) -> object:
     """The ``result`` of a Bot API answer, or PTB's error for it, read as
     python-telegram-bot reads answers: ``parameters.retry_after`` is a
@@ -155,10 +158,16 @@ def bot_api_result(code: int, payload: bytes, *, result: bool = True) -> object:
     for a 200 that is not the Bot API's JSON.
 
     ``result=False``: the caller only needs to know the call was accepted,
-    and an answer in the Bot API's own form (``{"ok":true,...}``) is taken
-    without reading the rest: parsing the message Telegram sends back was a
-    tenth of a broadcast's CPU time."""
-    if not result and 200 <= code <= 299 and payload[:10] == b'{"ok":true' and payload[-1:] == b"}":
+    and an answer in the Bot API's own form (``{"ok":true,...}``, compact
+    as Telegram writes it or with a space) is taken without reading the
+    rest: parsing the message Telegram sends back was a tenth of a
+    broadcast's CPU time."""
+    if (
+        not result
+        and 200 <= code <= 299
+        and payload.startswith(_ACCEPTED)
+        and payload.endswith(b"}")
+    ):
         return None
     try:
         answer = json.loads(payload)

@@ -301,7 +301,9 @@ async def test_messages_cancelled_while_a_round_goes_out_are_not_sent(db):
     worker = DeliveryWorker(
         db, {"web": Sender()}, config(batch=5, limits={"web": ChannelLimits(0, 0)})
     )
-    counts = await drain(worker, db)
+    await drain(worker, db)  # nothing pending from the cancel on; stop() records the round
+    async with db.transaction() as tx:
+        counts = await tx.outbox.counts()
     assert len(delivered) <= 5
     assert counts.get("sent", 0) == len(delivered)
     assert counts["cancelled"] == 30 - len(delivered)
@@ -400,6 +402,67 @@ async def test_telegram_answers_map_to_what_the_worker_does(channel):
             assert getattr(caught.value, "retry_after", None) is None
 
 
+async def test_out_of_idle_the_first_claim_is_small_and_grows_to_the_batch(db):
+    """Slow start: the first messages go out after a claim of 32 rows, not
+    of a whole batch; each claim taken ahead is four times bigger, never more
+    than the batch; once idle again, the next claim is small again."""
+    chats = [f"s{n}" for n in range(700)]
+    await queue(db, chats, channel="web")
+    delivered: list[str] = []
+
+    class Sender:
+        async def deliver(self, external_id: str, reply: object) -> None:
+            delivered.append(external_id)
+
+    worker = DeliveryWorker(
+        db, {"web": Sender()}, config(batch=200, idle=0.05, limits={"web": ChannelLimits(0, 0)})
+    )
+    claims: list[tuple[int | None, int]] = []  # (size asked, rows got)
+    claim = worker._claim
+
+    async def recorded(size: int | None = None) -> tuple[list, float]:
+        rows, deadline = await claim(size)
+        claims.append((size, len(rows)))
+        return rows, deadline
+
+    worker._claim = recorded  # type: ignore[method-assign]
+    await drain(worker, db)
+    worker.start()  # idle a while: it keeps looking, with small claims
+    await asyncio.sleep(0.3)
+    await worker.stop()
+    async with db.transaction() as tx:
+        assert await tx.outbox.counts() == {"sent": 700}
+    assert sorted(delivered) == sorted(chats)
+    assert [size for size, _got in claims[:4]] == [32, 128, 200, 200]
+    for (size, got), (after, _) in zip(claims, claims[1:], strict=False):
+        assert after == (min(size * 4, 200) if got else 32), claims
+    assert claims[-1] == (32, 0)
+
+
+def test_an_accepted_send_is_taken_without_reading_the_echoed_message(monkeypatch):
+    """A send whose answer only has to say "accepted" does not parse the
+    message Telegram echoes back; a call that wants the result, and any
+    other answer, still is read whole."""
+    import bot.channels.telegram as tg
+
+    def parsed(*_args: object, **_kwargs: object) -> object:
+        raise AssertionError("the answer was parsed")
+
+    monkeypatch.setattr(tg.json, "loads", parsed)
+    assert tg.bot_api_result(200, b'{"ok":true,"result":{"message_id":6}}', result=False) is None
+    assert (
+        tg.bot_api_result(200, b'{"ok": true, "result": {"message_id": 6}}', result=False) is None
+    )
+    for code, body, result in [
+        (200, b'{"ok":true,"result":{"message_id":6}}', True),
+        (200, b'{"ok":false,"description":"odd"}', False),
+        (403, b'{"ok":true,"result":{}}', False),
+        (200, b'{"ok":true,"result":{"message_id":6', False),
+    ]:
+        with pytest.raises(AssertionError, match="parsed"):
+            tg.bot_api_result(code, body, result=result)
+
+
 async def test_telegram_raw_answers_map_to_what_the_worker_does(db, catalogs):
     """Proactive sends read the Bot API's answers themselves: each status and
     body, including a body that is not JSON, ends as the worker's outcome."""
@@ -451,6 +514,8 @@ async def test_telegram_raw_answers_map_to_what_the_worker_does(db, catalogs):
         # anything else that comes with a 200 still is read.
         ((200, '{"ok":true,"result":{"message_id":6,"text":"x"}}'), None, None),
         ((200, '{"ok":true,"result":{"message_id":6'), RetryLater, None),
+        ((200, '{"ok": true, "result": {"message_id": 6'), RetryLater, None),
+        ((200, '{"ok":trueish}'), RetryLater, None),
         ((200, '{"ok":false,"description":"odd"}'), RetryLater, None),
         # A proxy's page instead of the Bot API's JSON: read by its status.
         ((403, "<html>Forbidden</html>"), Unreachable, None),
