@@ -359,7 +359,9 @@ class DeliveryWorker:
         now = self.clock()
         morning = quiet_until(now, self.config.quiet)
         deadline = asyncio.get_running_loop().time() + self.config.lease * 0.75
-        async with self.db.transaction() as tx:
+        # Outside quiet hours the claim is one statement, whole by itself.
+        context = self.db.autocommit() if morning is None else self.db.transaction()
+        async with context as tx:
             if morning is not None:
                 await tx.outbox.defer_quiet(now, morning)
             rows = await tx.outbox.claim(

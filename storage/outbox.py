@@ -17,6 +17,7 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Executable,
+    Row,
     String,
     Table,
     any_,
@@ -270,37 +271,55 @@ class OutboxStore(_Store):
                 select(_USERS.c.channel).where(_USERS.c.id == _OUTBOX.c.user_id).scalar_subquery()
             )
             due = due.where(channel.in_(channels))
+        columns = (
+            _OUTBOX.c.id,
+            _OUTBOX.c.key,
+            _OUTBOX.c.user_id,
+            _OUTBOX.c.kind,
+            _OUTBOX.c.text,
+            _OUTBOX.c.options,
+            _OUTBOX.c.attempts,
+            _USERS.c.channel,
+            _USERS.c.external_id,
+            _USERS.c.unreachable_at,
+            _USERS.c.sms_opt_out_at,
+        )
+        rows: Sequence[Row]
         if conn.dialect.name == "postgresql":
+            # One statement: the lease set and the rows read back with where
+            # they go (UPDATE ... FROM users ... RETURNING). Whole by itself,
+            # so it needs no transaction around it (see Database.autocommit).
             due = due.with_for_update(skip_locked=True, of=_OUTBOX)
-        await conn.execute(
-            update(_OUTBOX)
-            .where(_OUTBOX.c.id.in_(due.scalar_subquery()))
-            .values(claimed_until=now + lease, claim_token=token)
-        )
-        rows = await conn.execute(
-            select(
-                _OUTBOX.c.id,
-                _OUTBOX.c.key,
-                _OUTBOX.c.user_id,
-                _OUTBOX.c.kind,
-                _OUTBOX.c.text,
-                _OUTBOX.c.options,
-                _OUTBOX.c.attempts,
-                _USERS.c.channel,
-                _USERS.c.external_id,
-                _USERS.c.unreachable_at,
-                _USERS.c.sms_opt_out_at,
+            result = await conn.execute(
+                update(_OUTBOX)
+                .where(_OUTBOX.c.id.in_(due.scalar_subquery()), _USERS.c.id == _OUTBOX.c.user_id)
+                .values(claimed_until=now + lease, claim_token=token)
+                .returning(*columns, _OUTBOX.c.not_before)
             )
-            .select_from(_OUTBOX.join(_USERS, _USERS.c.id == _OUTBOX.c.user_id))
-            # The claimed rows are pending and due: said here, the lookup stays on
-            # the due index instead of reading every row the outbox ever held.
-            .where(
-                _OUTBOX.c.status == "pending",
-                _OUTBOX.c.not_before <= now,
-                _OUTBOX.c.claim_token == token,
+            rows = sorted(result.all(), key=lambda r: (r.not_before, r.id))
+        else:
+            # SQLite's RETURNING cannot name the users table: the lease, then
+            # the rows under it.
+            await conn.execute(
+                update(_OUTBOX)
+                .where(_OUTBOX.c.id.in_(due.scalar_subquery()))
+                .values(claimed_until=now + lease, claim_token=token)
             )
-            .order_by(_OUTBOX.c.not_before, _OUTBOX.c.id)
-        )
+            rows = (
+                await conn.execute(
+                    select(*columns, _OUTBOX.c.not_before)
+                    .select_from(_OUTBOX.join(_USERS, _USERS.c.id == _OUTBOX.c.user_id))
+                    # The claimed rows are pending and due: said here, the
+                    # lookup stays on the due index instead of reading every
+                    # row the outbox ever held.
+                    .where(
+                        _OUTBOX.c.status == "pending",
+                        _OUTBOX.c.not_before <= now,
+                        _OUTBOX.c.claim_token == token,
+                    )
+                    .order_by(_OUTBOX.c.not_before, _OUTBOX.c.id)
+                )
+            ).all()
         # A broadcast's rows share their options: each text is read once.
         options: dict[str, list[tuple[str, str]]] = {}
         return [
@@ -331,6 +350,7 @@ class OutboxStore(_Store):
                 external_id,
                 unreachable_at,
                 opted_out_at,
+                _not_before,
             ) in rows
         ]
 
