@@ -128,9 +128,9 @@ class Database:
     async def autocommit(self) -> AsyncIterator[Tx]:
         """Stores whose every statement commits on its own, at once: for a
         single statement that is whole by itself (the delivery worker's
-        "sent" marks), never for writes that must commit together. It saves
-        the BEGIN and COMMIT round trips: on PostgreSQL a third of the
-        marks' time. On SQLite it is an ordinary transaction."""
+        claims and "sent" marks), never for writes that must commit
+        together. It saves the BEGIN and COMMIT round trips: on PostgreSQL a
+        third of the marks' time. On SQLite it is an ordinary transaction."""
         if self._sqlite_lock is not None:
             # SQLite: BEGIN and COMMIT cost no round trip, and switching the
             # one connection to autocommit and back would (through aiosqlite's

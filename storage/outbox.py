@@ -235,8 +235,9 @@ class OutboxStore(_Store):
     # ------------------------------------------------------------ delivery
     #
     # A worker claims due rows (a lease: ``claimed_until`` and a fresh
-    # ``claim_token``) in one short transaction, sends them, and records each
-    # outcome under the same token. On PostgreSQL the claim skips rows another
+    # ``claim_token``) in one statement (PostgreSQL) or one short transaction
+    # (SQLite), sends them, and records each outcome under the same token.
+    # On PostgreSQL the claim skips rows another
     # transaction holds (FOR UPDATE SKIP LOCKED), so workers never take the
     # same row; on SQLite writes are serialised anyway. A row whose worker died
     # is claimed again once its lease has run out.
