@@ -225,28 +225,34 @@ async def test_a_message_queued_while_an_earlier_one_waits_goes_after_it(db, fak
     assert [s.text for s in fake.by_chat[3121]] == ["Tin 0 cho 3121", "Tin sau"]
 
 
+def fail_once(monkeypatch: pytest.MonkeyPatch, method: str, *, at_call: int) -> list[int]:
+    """OutboxStore.<method> raises ConnectionError on its ``at_call``-th call
+    (the database went away once); returns the call count, kept up to date."""
+    from storage.outbox import OutboxStore
+
+    real = getattr(OutboxStore, method)
+    calls = [0]
+
+    async def flaky(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        if calls[0] == at_call:
+            raise ConnectionError("the database went away")
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(OutboxStore, method, flaky)
+    return calls
+
+
 async def test_a_claim_that_fails_once_does_not_stop_delivery(db, fake, channel, monkeypatch):
     """The database refuses one claim (a restart, a lock): the worker tries
     again and sends everything."""
-    from storage.outbox import OutboxStore
-
     chats = list(range(3201, 3241))
     await queue(db, chats)
-    real_claim = OutboxStore.claim
-    calls = 0
-
-    async def flaky_claim(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        nonlocal calls
-        calls += 1
-        if calls == 2:
-            raise ConnectionError("the database went away")
-        return await real_claim(self, *args, **kwargs)
-
-    monkeypatch.setattr(OutboxStore, "claim", flaky_claim)
+    calls = fail_once(monkeypatch, "claim", at_call=2)
     worker = DeliveryWorker(db, {"telegram": channel}, config(batch=10))
     assert await drain(worker, db) == {"sent": 40}
     once_each(fake, chats)
-    assert calls > 4
+    assert calls[0] > 4
 
 
 async def test_rows_claimed_ahead_are_given_back_when_their_check_fails(
@@ -254,25 +260,13 @@ async def test_rows_claimed_ahead_are_given_back_when_their_check_fails(
 ):
     """The check of rows claimed ahead fails once: they are given back and
     sent at once, not left waiting for their two-minute lease."""
-    from storage.outbox import OutboxStore
-
     chats = list(range(3301, 3341))
     await queue(db, chats)
-    real = OutboxStore.still_due
-    calls = 0
-
-    async def flaky(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            raise ConnectionError("the database went away")
-        return await real(self, *args, **kwargs)
-
-    monkeypatch.setattr(OutboxStore, "still_due", flaky)
+    calls = fail_once(monkeypatch, "still_due", at_call=1)
     worker = DeliveryWorker(db, {"telegram": channel}, config(batch=10, lease=120.0))
     assert await drain(worker, db, timeout=10.0) == {"sent": 40}
     once_each(fake, chats)
-    assert calls >= 1
+    assert calls[0] >= 1
 
 
 async def test_messages_cancelled_while_a_round_goes_out_are_not_sent(db):
