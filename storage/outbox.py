@@ -6,6 +6,7 @@ transaction of the event that causes them, and sent by the delivery worker.
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from collections.abc import Iterable, Sequence
@@ -60,24 +61,26 @@ def _listed(values: Iterable[object], dialect: str) -> object:
     return list(values) if dialect == "postgresql" else json.dumps(list(values))
 
 
-# Built once for each dialect: the marks are the worker's most frequent
-# statement, and building and looking up a new one cost a third of their
-# time (300 us a commit).
-_MARK_SENT: dict[str, Executable] = {}
-
-
+@functools.cache
 def _mark_sent(dialect: str) -> Executable:
-    if dialect not in _MARK_SENT:
-        _MARK_SENT[dialect] = (
-            update(_OUTBOX)
-            .where(
-                _OUTBOX.c.claim_token == bindparam("token"),
-                _among(_OUTBOX.c.id, "ids", dialect),
-            )
-            .values(status="sent", sent_at=bindparam("now"), claimed_until=None, claim_token=None)
-            .execution_options(synchronize_session=False)
-        )
-    return _MARK_SENT[dialect]
+    """Built once for each dialect: the marks are the worker's most frequent
+    statement, and building and looking up a new one cost a third of their
+    time (300 us a commit)."""
+    return (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.claim_token == bindparam("token"), _among(_OUTBOX.c.id, "ids", dialect))
+        .values(status="sent", sent_at=bindparam("now"), claimed_until=None, claim_token=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _by_token(rows: Sequence[tuple[int, str]]) -> dict[str, list[int]]:
+    """Claimed rows (id, token) grouped by their claim: one statement a claim
+    (usually all of them share one) rather than one a row."""
+    by_token: dict[str, list[int]] = {}
+    for rid, tok in rows:
+        by_token.setdefault(tok, []).append(rid)
+    return by_token
 
 
 @dataclass(frozen=True)
@@ -430,24 +433,26 @@ class OutboxStore(_Store):
     async def release(self, rows: Sequence[tuple[int, str]], at: datetime) -> None:
         """Give claimed rows (id, token) back unsent, without counting an
         attempt: due at ``at``, or later if they were made to wait since."""
-        for rid, tok in rows:
-            await self._finish(
-                rid,
-                tok,
-                not_before=case((_OUTBOX.c.not_before > at, _OUTBOX.c.not_before), else_=at),
+        dialect = await self._dialect()
+        for tok, ids in _by_token(rows).items():
+            await self.session.execute(
+                update(_OUTBOX)
+                .where(_OUTBOX.c.claim_token == tok, _among(_OUTBOX.c.id, "ids", dialect))
+                .values(
+                    claimed_until=None,
+                    claim_token=None,
+                    not_before=case((_OUTBOX.c.not_before > at, _OUTBOX.c.not_before), else_=at),
+                )
+                .execution_options(synchronize_session=False),
+                {"ids": _listed(ids, dialect)},
             )
 
     async def mark_sent(self, rows: Sequence[tuple[int, str]], now: datetime) -> int:
         """Rows (id, token) the messenger accepted; returns how many were still
         held under those claims."""
-        by_token: dict[str, list[int]] = {}
-        for rid, tok in rows:
-            by_token.setdefault(tok, []).append(rid)
         done = 0
         dialect = await self._dialect()
-        # One statement a claim (usually all of them share one): a row at a
-        # time cost the database a statement per message.
-        for tok, ids in by_token.items():
+        for tok, ids in _by_token(rows).items():
             result = await self.session.execute(
                 _mark_sent(dialect), {"token": tok, "ids": _listed(ids, dialect), "now": now}
             )

@@ -225,6 +225,26 @@ async def test_a_message_queued_while_an_earlier_one_waits_goes_after_it(db, fak
     assert [s.text for s in fake.by_chat[3121]] == ["Tin 0 cho 3121", "Tin sau"]
 
 
+async def test_rows_given_back_keep_a_later_wait_they_were_given(db):
+    """Rows given back unsent (a stop, a held round) are due at the time
+    asked, unless a retry made them wait longer meanwhile: that wait stays,
+    and the claim is let go either way."""
+    now = datetime.now(UTC)
+    await queue(db, [3401], per_chat=3, now=now)
+    later = now + timedelta(seconds=60)
+    async with db.transaction() as tx:
+        rows = await tx.outbox.claim(now, limit=10, lease=timedelta(seconds=120))
+        assert len(rows) == 3
+        # The first is retried in a minute: the two after it wait as long.
+        await tx.outbox.hold_later(rows[0].user_id, rows[0].id, later)
+        await tx.outbox.release([(r.id, r.token) for r in rows], now)
+    async with db.transaction() as tx:
+        held = {m.id: m for m in await tx.outbox.for_user(rows[0].user_id)}
+        claimed = await tx.outbox.claim(now, limit=10, lease=timedelta(seconds=120))
+    assert [held[r.id].not_before for r in rows] == [now, later, later]
+    assert [r.id for r in claimed] == [rows[0].id]  # given back, and free to claim
+
+
 def fail_once(monkeypatch: pytest.MonkeyPatch, method: str, *, at_call: int) -> list[int]:
     """OutboxStore.<method> raises ConnectionError on its ``at_call``-th call
     (the database went away once); returns the call count, kept up to date."""
